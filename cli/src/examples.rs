@@ -1,0 +1,38 @@
+//! The SQL examples of `sql-examples/`, built into the binary so that
+//! `lakecast demo` works wherever the binary is installed.
+
+/// `(file name, SQL)` of every example, in the order the demo runs them.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("00_lake_overview.sql", include_str!("../../sql-examples/00_lake_overview.sql")),
+    ("01_open_pipeline.sql", include_str!("../../sql-examples/01_open_pipeline.sql")),
+    ("02_what_drives_wins.sql", include_str!("../../sql-examples/02_what_drives_wins.sql")),
+    ("03_rep_load.sql", include_str!("../../sql-examples/03_rep_load.sql")),
+];
+
+/// The title of an example: its first comment line.
+pub fn title(sql: &str) -> &str {
+    sql.lines()
+        .find_map(|line| line.trim().strip_prefix("--"))
+        .map_or("", str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_sql_examples_is_built_in() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../sql-examples");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let built_in: Vec<String> = EXAMPLES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(files, built_in);
+        for (name, sql) in EXAMPLES {
+            assert!(!title(sql).is_empty(), "{name} needs a title comment");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! `lakecast`: generate, check and query signal lakes from the command line.
+
+mod demo;
+mod examples;
+mod functions;
+mod output;
+mod repl;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lakecast_core::generator::{GenOptions, Progress};
+
+use crate::output::Format;
+
+/// Sales forecasts, win-rate heatmaps, customer health and lifetime value,
+/// written as SQL over a lake of Parquet files.
+#[derive(Parser)]
+#[command(name = "lakecast", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build (or reuse) a small demo lake in your cache folder and print what
+    /// Lakecast computes from it.
+    Demo {
+        /// Regenerate the demo lake even when a valid one exists.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Write a generated signal lake.
+    Gen {
+        /// Folder to write the lake into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: String,
+        /// Size: 1 is a mid-size company, 0.01 a few thousand rows per table.
+        #[arg(long, default_value_t = 1.0, value_name = "F")]
+        scale: f64,
+        /// Random seed; the same seed and scale give identical files.
+        #[arg(long, default_value_t = 42, value_name = "N")]
+        seed: u64,
+        /// Overwrite the lake tables in a folder that is not empty.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Check a lake against the contract: exit 1 with one line per problem.
+    Check {
+        /// The lake: a folder or URL.
+        #[arg(value_name = "LAKE")]
+        lake: String,
+        /// Also decode every row of every file, to find damaged data pages.
+        #[arg(long)]
+        deep: bool,
+    },
+    /// Run SQL: one statement or several (`-c`), a file (`-f`), or an
+    /// interactive prompt when neither is given.
+    Sql {
+        /// The lake whose tables to query: a folder or URL.
+        #[arg(long, value_name = "LAKE")]
+        lake: Option<String>,
+        /// SQL to run; several statements separated by `;` are allowed.
+        #[arg(short = 'c', long = "command", value_name = "SQL", conflicts_with = "file")]
+        command: Option<String>,
+        /// File of SQL statements to run in order.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// How to print results.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write results to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Most rows printed per result in the table format (0: all).
+        #[arg(long, default_value_t = 200, value_name = "N")]
+        max_rows: usize,
+    },
+    /// List every SQL function Lakecast adds, with signature and description.
+    Functions {
+        /// Print the Markdown reference page instead of plain text.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Print the lake contract: every table and column with its meaning.
+    Contract {
+        /// Print the Markdown page (docs/lake-contract.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(message) => fail(&message),
+    }
+}
+
+async fn dispatch(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Demo { fresh } => demo::run(fresh).await,
+        Command::Gen { out, scale, seed, replace } => {
+            generate(&out, GenOptions { scale, seed }, replace).await
+        }
+        Command::Check { lake, deep } => check(&lake, deep).await,
+        Command::Sql { lake, command, file, format, out, max_rows } => {
+            let settings = run::Settings { format, out, max_rows };
+            run::sql(lake.as_deref(), command, file, settings).await
+        }
+        Command::Functions { markdown } => functions::print(markdown),
+        Command::Contract { markdown } => {
+            let text = if markdown {
+                lakecast_core::contract::to_markdown()
+            } else {
+                functions::contract_text()
+            };
+            output::print_text(&text)
+        }
+    }
+}
+
+async fn generate(out: &str, options: GenOptions, replace: bool) -> Result<ExitCode, String> {
+    let progress = output::Bar::new();
+    let started = std::time::Instant::now();
+    let report = lakecast_core::generator::generate(out, options, replace, &progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    progress.finish();
+    let mut text = String::new();
+    let mut total = 0;
+    for (table, rows, files) in &report.tables {
+        text.push_str(&format!("{table:<20} {rows:>12} rows  {files:>4} files\n"));
+        total += rows;
+    }
+    text.push_str(&format!(
+        "wrote {total} rows to {out} in {:.1} s (scale {}, seed {})\n",
+        started.elapsed().as_secs_f64(),
+        options.scale,
+        options.seed
+    ));
+    output::print_text(&text)
+}
+
+async fn check(lake: &str, deep: bool) -> Result<ExitCode, String> {
+    let location =
+        lakecast_core::location::LakeLocation::parse(lake).map_err(|e| e.to_string())?;
+    let inspection =
+        lakecast_core::check::inspect(&location, deep).await.map_err(|e| e.to_string())?;
+    if inspection.problems.is_empty() {
+        let files: usize = inspection.tables.iter().map(|t| t.files.len()).sum();
+        output::print_text(&format!(
+            "ok: {lake} meets the contract ({} tables, {files} files)\n",
+            inspection.tables.len()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text: String = inspection.problems.iter().map(|p| format!("{p}\n")).collect();
+    output::print_text(&text)?;
+    eprintln!(
+        "{lake}: {} problem{} found",
+        inspection.problems.len(),
+        if inspection.problems.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::from(1))
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(1)
+}
+
+/// Diagnostics go to standard error, filtered by `RUST_LOG` (default: warnings).
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+impl Progress for output::Bar {
+    fn start(&self, steps: u64) {
+        self.set_length(steps);
+    }
+    fn step(&self, message: &str) {
+        self.advance(message);
+    }
+    fn finish(&self) {
+        self.done();
+    }
+}

@@ -1,0 +1,188 @@
+//! Everything the user reads: result formats, plain text, the progress bar.
+//! Diagnostics go through `tracing` instead.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use arrow::array::RecordBatch;
+use arrow::util::pretty::pretty_format_batches;
+use datafusion::parquet::arrow::ArrowWriter;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for reading in a terminal.
+    Table,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A Parquet file (needs `--out`, or standard output that is not a terminal).
+    Parquet,
+}
+
+/// Where results go: standard output or a file.
+pub struct Sink {
+    writer: Box<dyn Write + Send>,
+    to_terminal: bool,
+}
+
+impl Sink {
+    /// Standard output, or `path` when given.
+    pub fn open(path: Option<&Path>) -> Result<Self, String> {
+        match path {
+            Some(path) => {
+                let file = File::create(path)
+                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+                Ok(Self { writer: Box::new(BufWriter::new(file)), to_terminal: false })
+            }
+            None => Ok(Self {
+                writer: Box::new(BufWriter::new(io::stdout())),
+                to_terminal: io::stdout().is_terminal(),
+            }),
+        }
+    }
+
+    /// Whether the sink is an interactive terminal.
+    pub fn is_terminal(&self) -> bool {
+        self.to_terminal
+    }
+
+    /// Writes one statement's result.
+    pub fn write_result(
+        &mut self,
+        batches: &[RecordBatch],
+        format: Format,
+        max_rows: usize,
+    ) -> io::Result<()> {
+        match format {
+            Format::Table => self.write_table(batches, max_rows),
+            Format::Csv => {
+                let mut writer = arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut self.writer);
+                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)
+            }
+            Format::Json => {
+                let mut writer = arrow::json::ArrayWriter::new(&mut self.writer);
+                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
+                writer.finish().map_err(io::Error::other)?;
+                writeln!(self.writer)
+            }
+            Format::Ndjson => {
+                let mut writer = arrow::json::LineDelimitedWriter::new(&mut self.writer);
+                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
+                writer.finish().map_err(io::Error::other)
+            }
+            Format::Parquet => {
+                let Some(first) = batches.first() else { return Ok(()) };
+                let mut writer = ArrowWriter::try_new(&mut self.writer, first.schema(), None)
+                    .map_err(io::Error::other)?;
+                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
+                writer.close().map_err(io::Error::other).map(|_| ())
+            }
+        }
+    }
+
+    fn write_table(&mut self, batches: &[RecordBatch], max_rows: usize) -> io::Result<()> {
+        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if batches.is_empty() || batches[0].num_columns() == 0 {
+            return Ok(());
+        }
+        let shown = if max_rows == 0 { total } else { total.min(max_rows) };
+        let mut kept = Vec::new();
+        let mut left = shown;
+        for batch in batches {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(batch.num_rows());
+            kept.push(batch.slice(0, take));
+            left -= take;
+        }
+        if kept.is_empty() {
+            kept.push(batches[0].slice(0, 0));
+        }
+        let table = pretty_format_batches(&kept).map_err(io::Error::other)?;
+        writeln!(self.writer, "{table}")?;
+        if shown < total {
+            writeln!(
+                self.writer,
+                "({shown} of {total} rows shown; --max-rows 0 shows all)"
+            )?;
+        } else {
+            writeln!(self.writer, "({total} row{})", if total == 1 { "" } else { "s" })?;
+        }
+        Ok(())
+    }
+
+    /// Writes plain text.
+    pub fn write_text(&mut self, text: &str) -> io::Result<()> {
+        self.writer.write_all(text.as_bytes())
+    }
+
+    /// Flushes buffered output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Prints text to standard output; a closed pipe ends quietly.
+pub fn print_text(text: &str) -> Result<ExitCode, String> {
+    let mut sink = Sink::open(None)?;
+    finish_io(sink.write_text(text).and_then(|()| sink.flush()))
+}
+
+/// Maps an output error to the process result: a reader that went away
+/// (`| head`) is not an error, anything else is.
+pub fn finish_io(result: io::Result<()>) -> Result<ExitCode, String> {
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
+}
+
+/// A progress bar on standard error, shown only on a terminal.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A bar that is hidden unless standard error is a terminal.
+    pub fn new() -> Self {
+        let bar = if io::stderr().is_terminal() {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(bar)
+    }
+
+    /// Sets the number of steps.
+    pub fn set_length(&self, steps: u64) {
+        self.0.set_length(steps);
+    }
+
+    /// Moves to the next step.
+    pub fn advance(&self, message: &str) {
+        if !self.0.message().is_empty() {
+            self.0.inc(1);
+        }
+        self.0.set_message(message.to_string());
+    }
+
+    /// Removes the bar.
+    pub fn done(&self) {
+        self.0.finish_and_clear();
+    }
+}

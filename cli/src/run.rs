@@ -1,0 +1,129 @@
+//! `lakecast sql`: run statements from the command line, a file or a prompt.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use arrow::array::RecordBatch;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+
+use crate::output::{Format, Sink, finish_io};
+
+/// Output settings shared by every way of running SQL.
+pub struct Settings {
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub max_rows: usize,
+}
+
+/// Runs `lakecast sql`.
+pub async fn sql(
+    lake: Option<&str>,
+    command: Option<String>,
+    file: Option<PathBuf>,
+    settings: Settings,
+) -> Result<ExitCode, String> {
+    let ctx = session(lake).await?;
+    let (text, source) = match (command, &file) {
+        (Some(sql), _) => (sql, "-c".to_string()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            (text, format!("`{}`", path.display()))
+        }
+        (None, None) => return crate::repl::run(&ctx, &settings).await,
+    };
+    let mut sink = Sink::open(settings.out.as_deref())?;
+    if settings.format == Format::Parquet && sink.is_terminal() {
+        return Err("parquet output is binary: pass --out FILE or redirect it".into());
+    }
+    run_script(&ctx, &text, &source, &settings, &mut sink).await
+}
+
+/// A session on the lake, or on no lake at all.
+pub async fn session(lake: Option<&str>) -> Result<SessionContext, String> {
+    match lake {
+        Some(location) => lakecast_core::open_session(location)
+            .await
+            .map(|(ctx, _)| ctx)
+            .map_err(|e| e.to_string()),
+        None => Ok(lakecast_core::new_session()),
+    }
+}
+
+/// Runs every statement of `text` in order, printing each result. With the
+/// Parquet format only the last statement's result is written.
+pub async fn run_script(
+    ctx: &SessionContext,
+    text: &str,
+    source: &str,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Result<ExitCode, String> {
+    let statements = split(text).map_err(|e| format!("{source}: {e}"))?;
+    let count = statements.len();
+    for (index, statement) in statements.into_iter().enumerate() {
+        let label = describe(&statement);
+        let batches = execute(ctx, statement).await.map_err(|e| {
+            let which = if count > 1 {
+                format!("{source}, statement {} of {count} ({label})", index + 1)
+            } else {
+                source.to_string()
+            };
+            format!("{which}: {}", clean_error(&e))
+        })?;
+        let last = index + 1 == count;
+        if settings.format != Format::Parquet || last {
+            let written = sink.write_result(&batches, settings.format, settings.max_rows);
+            if let Ok(code) = finish_io(written)
+                && code != ExitCode::SUCCESS
+            {
+                return Ok(code);
+            }
+        }
+    }
+    finish_io(sink.flush())
+}
+
+/// Splits SQL text into statements.
+pub fn split(text: &str) -> Result<Vec<Statement>, String> {
+    let statements = DFParser::parse_sql_with_dialect(text, &GenericDialect {})
+        .map_err(|e| clean_error(&e))?;
+    if statements.is_empty() {
+        return Err("no SQL statement found".into());
+    }
+    Ok(statements.into())
+}
+
+/// Plans and runs one statement, collecting its result.
+pub async fn execute(
+    ctx: &SessionContext,
+    statement: Statement,
+) -> Result<Vec<RecordBatch>, DataFusionError> {
+    let started = std::time::Instant::now();
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::info!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "query finished");
+    Ok(batches)
+}
+
+/// The first words of a statement, to say which one failed.
+fn describe(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(6).collect();
+    let mut short = words.join(" ");
+    if text.split_whitespace().count() > 6 {
+        short.push_str(" ...");
+    }
+    short
+}
+
+/// An engine error as one readable message: the innermost cause, without
+/// the engine's layers of wrapping.
+pub fn clean_error(error: &DataFusionError) -> String {
+    let text = error.find_root().to_string();
+    text.trim().to_string()
+}
