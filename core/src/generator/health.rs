@@ -103,7 +103,7 @@ impl Health {
         u.exec_meetings.push(dice.poisson(0.3 * (0.5 * h).exp()));
 
         let t = &mut self.tickets;
-        for _ in 0..dice.poisson(0.05 * seats.sqrt() * (-0.5 * h).exp()) {
+        for _ in 0..dice.poisson(0.01 * seats.sqrt() * (-0.5 * h).exp()) {
             let opened = micros(week) + dice.int(0, 7 * DAY_MICROS - 1);
             let severity = ["low", "medium", "high", "critical"][dice.weighted(&[0.4, 0.35, 0.2, 0.05])];
             let resolved = opened + (dice.lognormal(24f64.ln(), 1.0) * HOUR_MICROS as f64) as i64;
