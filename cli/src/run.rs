@@ -42,15 +42,17 @@ pub async fn sql(
     run_script(&ctx, &text, &source, &settings, &mut sink).await
 }
 
-/// A session on the lake, or on no lake at all.
+/// A session on the lake, or on no lake at all. On the command line a
+/// query may also read a file by its path (`SELECT * FROM 'x.parquet'`).
 pub async fn session(lake: Option<&str>) -> Result<SessionContext, String> {
-    match lake {
+    let ctx = match lake {
         Some(location) => lakecast_core::open_session(location)
             .await
             .map(|(ctx, _)| ctx)
-            .map_err(|e| e.to_string()),
-        None => Ok(lakecast_core::new_session()),
-    }
+            .map_err(|e| e.to_string())?,
+        None => lakecast_core::new_session(),
+    };
+    Ok(ctx.enable_url_table())
 }
 
 /// Runs every statement of `text` in order, printing each result. With the
