@@ -10,7 +10,10 @@ use crate::output::{Bar, Format, Sink, finish_io};
 use crate::run::{Settings, clean_error, execute, split};
 
 /// The demo lake's size: a few hundred customers, a few thousand deals.
-const DEMO: GenOptions = GenOptions { scale: 0.05, seed: 42 };
+const DEMO: GenOptions = GenOptions {
+    scale: 0.05,
+    seed: 42,
+};
 
 /// Builds or reuses the demo lake, then runs every example on it.
 pub async fn run(fresh: bool) -> Result<ExitCode, String> {
@@ -19,13 +22,21 @@ pub async fn run(fresh: bool) -> Result<ExitCode, String> {
     if fresh || !is_current(&folder).await {
         eprintln!("building the demo lake in {lake} ...");
         let bar = Bar::new();
-        generator::generate(&lake, DEMO, true, &bar).await.map_err(|e| e.to_string())?;
+        generator::generate(&lake, DEMO, true, &bar)
+            .await
+            .map_err(|e| e.to_string())?;
         bar.done();
     } else {
         eprintln!("using the demo lake in {lake} (--fresh rebuilds it)");
     }
-    let (ctx, _) = lakecast_core::open_session(&lake).await.map_err(|e| e.to_string())?;
-    let settings = Settings { format: Format::Table, out: None, max_rows: 40 };
+    let (ctx, _) = lakecast_core::open_session(&lake)
+        .await
+        .map_err(|e| e.to_string())?;
+    let settings = Settings {
+        format: Format::Table,
+        out: None,
+        max_rows: 40,
+    };
     let mut sink = Sink::open(None)?;
     for (name, sql) in EXAMPLES {
         let heading = format!("\n== {} ({name})\n", title(sql));
@@ -66,5 +77,8 @@ async fn is_current(folder: &std::path::Path) -> bool {
     let matches = marker["generator_version"] == GENERATOR_VERSION
         && marker["seed"] == DEMO.seed
         && marker["scale"] == DEMO.scale;
-    matches && lakecast_core::Lake::open(&folder.to_string_lossy()).await.is_ok()
+    matches
+        && lakecast_core::Lake::open(&folder.to_string_lossy())
+            .await
+            .is_ok()
 }

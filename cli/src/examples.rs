@@ -3,10 +3,22 @@
 
 /// `(file name, SQL)` of every example, in the order the demo runs them.
 pub const EXAMPLES: &[(&str, &str)] = &[
-    ("00_lake_overview.sql", include_str!("../../sql-examples/00_lake_overview.sql")),
-    ("01_open_pipeline.sql", include_str!("../../sql-examples/01_open_pipeline.sql")),
-    ("02_what_drives_wins.sql", include_str!("../../sql-examples/02_what_drives_wins.sql")),
-    ("03_rep_load.sql", include_str!("../../sql-examples/03_rep_load.sql")),
+    (
+        "00_lake_overview.sql",
+        include_str!("../../sql-examples/00_lake_overview.sql"),
+    ),
+    (
+        "01_open_pipeline.sql",
+        include_str!("../../sql-examples/01_open_pipeline.sql"),
+    ),
+    (
+        "02_what_drives_wins.sql",
+        include_str!("../../sql-examples/02_what_drives_wins.sql"),
+    ),
+    (
+        "03_rep_load.sql",
+        include_str!("../../sql-examples/03_rep_load.sql"),
+    ),
 ];
 
 /// The title of an example: its first comment line.

@@ -15,19 +15,24 @@ struct Entry {
 }
 
 fn catalogue() -> Vec<Entry> {
-    let scalars = lakecast_udfs::scalar_functions().into_iter().map(|f| Entry {
-        name: f.name().to_string(),
-        aggregate: false,
-        doc: f.documentation().cloned(),
-    });
-    let aggregates = lakecast_udfs::aggregate_functions().into_iter().map(|f| Entry {
-        name: f.name().to_string(),
-        aggregate: true,
-        doc: f.documentation().cloned(),
-    });
+    let scalars = lakecast_udfs::scalar_functions()
+        .into_iter()
+        .map(|f| Entry {
+            name: f.name().to_string(),
+            aggregate: false,
+            doc: f.documentation().cloned(),
+        });
+    let aggregates = lakecast_udfs::aggregate_functions()
+        .into_iter()
+        .map(|f| Entry {
+            name: f.name().to_string(),
+            aggregate: true,
+            doc: f.documentation().cloned(),
+        });
     let mut all: Vec<Entry> = scalars.chain(aggregates).collect();
     all.sort_by(|a, b| {
-        let section = |e: &Entry| e.doc.as_ref().map(|d| d.doc_section.label).unwrap_or("");
+        let section =
+            |e: &Entry| e.doc.as_ref().map(|d| d.doc_section.label).unwrap_or("");
         section(a).cmp(section(b)).then(a.name.cmp(&b.name))
     });
     all
@@ -36,7 +41,11 @@ fn catalogue() -> Vec<Entry> {
 /// Prints the catalogue as text or as the Markdown reference page.
 pub fn print(markdown: bool) -> Result<ExitCode, String> {
     let entries = catalogue();
-    let text = if markdown { to_markdown(&entries) } else { to_text(&entries) };
+    let text = if markdown {
+        to_markdown(&entries)
+    } else {
+        to_text(&entries)
+    };
     print_text(&text)
 }
 
@@ -53,7 +62,10 @@ fn to_text(entries: &[Entry]) -> String {
             out.push_str(&format!("\n{section}\n{}\n", "=".repeat(section.len())));
         }
         let kind = if e.aggregate { "  (aggregate)" } else { "" };
-        out.push_str(&format!("\n{}{kind}\n    {}\n", doc.syntax_example, doc.description));
+        out.push_str(&format!(
+            "\n{}{kind}\n    {}\n",
+            doc.syntax_example, doc.description
+        ));
         for (name, about) in doc.arguments.iter().flatten() {
             out.push_str(&format!("    {name}: {about}\n"));
         }
@@ -78,7 +90,10 @@ fn to_markdown(entries: &[Entry]) -> String {
             out.push_str(&format!("\n## {section}\n"));
         }
         let kind = if e.aggregate { " (aggregate)" } else { "" };
-        out.push_str(&format!("\n### `{}`{kind}\n\n{}\n\n", e.name, doc.description));
+        out.push_str(&format!(
+            "\n### `{}`{kind}\n\n{}\n\n",
+            e.name, doc.description
+        ));
         out.push_str(&format!("```sql\n{}\n```\n", doc.syntax_example));
         if let Some(args) = &doc.arguments {
             out.push_str("\n| argument | meaning |\n|---|---|\n");

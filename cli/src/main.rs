@@ -64,7 +64,12 @@ enum Command {
         #[arg(long, value_name = "LAKE")]
         lake: Option<String>,
         /// SQL to run; several statements separated by `;` are allowed.
-        #[arg(short = 'c', long = "command", value_name = "SQL", conflicts_with = "file")]
+        #[arg(
+            short = 'c',
+            long = "command",
+            value_name = "SQL",
+            conflicts_with = "file"
+        )]
         command: Option<String>,
         /// File of SQL statements to run in order.
         #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -109,12 +114,26 @@ fn main() -> ExitCode {
 async fn dispatch(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Demo { fresh } => demo::run(fresh).await,
-        Command::Gen { out, scale, seed, replace } => {
-            generate(&out, GenOptions { scale, seed }, replace).await
-        }
+        Command::Gen {
+            out,
+            scale,
+            seed,
+            replace,
+        } => generate(&out, GenOptions { scale, seed }, replace).await,
         Command::Check { lake, deep } => check(&lake, deep).await,
-        Command::Sql { lake, command, file, format, out, max_rows } => {
-            let settings = run::Settings { format, out, max_rows };
+        Command::Sql {
+            lake,
+            command,
+            file,
+            format,
+            out,
+            max_rows,
+        } => {
+            let settings = run::Settings {
+                format,
+                out,
+                max_rows,
+            };
             run::sql(lake.as_deref(), command, file, settings).await
         }
         Command::Functions { markdown } => functions::print(markdown),
@@ -129,7 +148,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
     }
 }
 
-async fn generate(out: &str, options: GenOptions, replace: bool) -> Result<ExitCode, String> {
+async fn generate(
+    out: &str,
+    options: GenOptions,
+    replace: bool,
+) -> Result<ExitCode, String> {
     let progress = output::Bar::new();
     let started = std::time::Instant::now();
     let report = lakecast_core::generator::generate(out, options, replace, &progress)
@@ -154,8 +177,9 @@ async fn generate(out: &str, options: GenOptions, replace: bool) -> Result<ExitC
 async fn check(lake: &str, deep: bool) -> Result<ExitCode, String> {
     let location =
         lakecast_core::location::LakeLocation::parse(lake).map_err(|e| e.to_string())?;
-    let inspection =
-        lakecast_core::check::inspect(&location, deep).await.map_err(|e| e.to_string())?;
+    let inspection = lakecast_core::check::inspect(&location, deep)
+        .await
+        .map_err(|e| e.to_string())?;
     if inspection.problems.is_empty() {
         let files: usize = inspection.tables.iter().map(|t| t.files.len()).sum();
         output::print_text(&format!(
@@ -164,12 +188,20 @@ async fn check(lake: &str, deep: bool) -> Result<ExitCode, String> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let text: String = inspection.problems.iter().map(|p| format!("{p}\n")).collect();
+    let text: String = inspection
+        .problems
+        .iter()
+        .map(|p| format!("{p}\n"))
+        .collect();
     output::print_text(&text)?;
     eprintln!(
         "{lake}: {} problem{} found",
         inspection.problems.len(),
-        if inspection.problems.len() == 1 { "" } else { "s" }
+        if inspection.problems.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     Ok(ExitCode::from(1))
 }
@@ -182,7 +214,8 @@ fn fail(message: &str) -> ExitCode {
 /// Diagnostics go to standard error, filtered by `RUST_LOG` (default: warnings).
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

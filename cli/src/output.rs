@@ -39,7 +39,10 @@ impl Sink {
             Some(path) => {
                 let file = File::create(path)
                     .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-                Ok(Self { writer: Box::new(BufWriter::new(file)), to_terminal: false })
+                Ok(Self {
+                    writer: Box::new(BufWriter::new(file)),
+                    to_terminal: false,
+                })
             }
             None => Ok(Self {
                 writer: Box::new(BufWriter::new(io::stdout())),
@@ -66,35 +69,58 @@ impl Sink {
                 let mut writer = arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .build(&mut self.writer);
-                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)
+                batches
+                    .iter()
+                    .try_for_each(|b| writer.write(b))
+                    .map_err(io::Error::other)
             }
             Format::Json => {
                 let mut writer = arrow::json::ArrayWriter::new(&mut self.writer);
-                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
+                batches
+                    .iter()
+                    .try_for_each(|b| writer.write(b))
+                    .map_err(io::Error::other)?;
                 writer.finish().map_err(io::Error::other)?;
                 writeln!(self.writer)
             }
             Format::Ndjson => {
                 let mut writer = arrow::json::LineDelimitedWriter::new(&mut self.writer);
-                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
+                batches
+                    .iter()
+                    .try_for_each(|b| writer.write(b))
+                    .map_err(io::Error::other)?;
                 writer.finish().map_err(io::Error::other)
             }
             Format::Parquet => {
-                let Some(first) = batches.first() else { return Ok(()) };
-                let mut writer = ArrowWriter::try_new(&mut self.writer, first.schema(), None)
+                let Some(first) = batches.first() else {
+                    return Ok(());
+                };
+                let mut writer =
+                    ArrowWriter::try_new(&mut self.writer, first.schema(), None)
+                        .map_err(io::Error::other)?;
+                batches
+                    .iter()
+                    .try_for_each(|b| writer.write(b))
                     .map_err(io::Error::other)?;
-                batches.iter().try_for_each(|b| writer.write(b)).map_err(io::Error::other)?;
                 writer.close().map_err(io::Error::other).map(|_| ())
             }
         }
     }
 
-    fn write_table(&mut self, batches: &[RecordBatch], max_rows: usize) -> io::Result<()> {
+    fn write_table(
+        &mut self,
+        batches: &[RecordBatch],
+        max_rows: usize,
+    ) -> io::Result<()> {
         let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
         if batches.is_empty() || batches[0].num_columns() == 0 {
             return Ok(());
         }
-        let shown = if max_rows == 0 { total } else { total.min(max_rows) };
+        let shown = if max_rows == 0 {
+            total
+        } else {
+            total.min(max_rows)
+        };
         let mut kept = Vec::new();
         let mut left = shown;
         for batch in batches {
@@ -116,7 +142,11 @@ impl Sink {
                 "({shown} of {total} rows shown; --max-rows 0 shows all)"
             )?;
         } else {
-            writeln!(self.writer, "({total} row{})", if total == 1 { "" } else { "s" })?;
+            writeln!(
+                self.writer,
+                "({total} row{})",
+                if total == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
@@ -159,9 +189,9 @@ impl Bar {
         } else {
             ProgressBar::hidden()
         };
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+        ) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.enable_steady_tick(std::time::Duration::from_millis(120));

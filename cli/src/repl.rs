@@ -19,7 +19,8 @@ Statements end with `;` and may span several lines.
 
 /// Reads statements until `\q` or end of input.
 pub async fn run(ctx: &SessionContext, settings: &Settings) -> Result<ExitCode, String> {
-    let mut editor = DefaultEditor::new().map_err(|e| format!("cannot start the prompt: {e}"))?;
+    let mut editor =
+        DefaultEditor::new().map_err(|e| format!("cannot start the prompt: {e}"))?;
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let history = history_file();
     if interactive && let Some(path) = &history {
@@ -30,7 +31,11 @@ pub async fn run(ctx: &SessionContext, settings: &Settings) -> Result<ExitCode, 
     }
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "lakecast> " } else { "      -> " };
+        let prompt = if buffer.is_empty() {
+            "lakecast> "
+        } else {
+            "      -> "
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {

@@ -108,7 +108,11 @@ pub async fn execute(
     let plan = ctx.state().statement_to_plan(statement).await?;
     let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    tracing::info!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "query finished");
+    tracing::info!(
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "query finished"
+    );
     Ok(batches)
 }
 

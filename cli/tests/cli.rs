@@ -1,6 +1,8 @@
 //! The `lakecast` binary as a user runs it: exit codes, messages and
 //! output formats, including every broken-lake error path.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test here
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -34,7 +36,10 @@ fn lake() -> (tempfile::TempDir, String) {
 fn assert_clean_failure(out: &Output) {
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) {
@@ -45,7 +50,12 @@ fn write_parquet(path: &Path, batch: &RecordBatch) {
 }
 
 fn only_file(folder: &Path) -> PathBuf {
-    std::fs::read_dir(folder).unwrap().next().unwrap().unwrap().path()
+    std::fs::read_dir(folder)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
 }
 
 #[test]
@@ -62,7 +72,11 @@ fn a_generated_lake_passes_check() {
 fn check_names_a_missing_lake_folder() {
     let out = lakecast(&["check", "/no/such/lake"]);
     assert_clean_failure(&out);
-    assert!(text(&out.stderr).contains("no lake at `/no/such/lake`"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no lake at `/no/such/lake`"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -116,7 +130,9 @@ fn check_names_file_column_expected_and_found_types() {
     let stdout = text(&out.stdout);
     let name = file.to_string_lossy();
     assert!(
-        stdout.contains(&format!("customers: {name}: column `segment`: missing (expected text)")),
+        stdout.contains(&format!(
+            "customers: {name}: column `segment`: missing (expected text)"
+        )),
         "{stdout}"
     );
     assert!(
@@ -136,7 +152,10 @@ fn check_names_a_corrupt_parquet_file() {
     assert_clean_failure(&out);
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains(&format!("members: {}: not a readable Parquet file", file.display())),
+        stdout.contains(&format!(
+            "members: {}: not a readable Parquet file",
+            file.display()
+        )),
         "{stdout}"
     );
 }
@@ -151,10 +170,17 @@ fn deep_check_finds_damaged_data_pages_that_the_footer_hides() {
         *b = 0xAB;
     }
     std::fs::write(&file, &bytes).unwrap();
-    assert!(lakecast(&["check", &lake]).status.success(), "footer alone looks fine");
+    assert!(
+        lakecast(&["check", &lake]).status.success(),
+        "footer alone looks fine"
+    );
     let out = lakecast(&["check", "--deep", &lake]);
     assert_clean_failure(&out);
-    assert!(text(&out.stdout).contains("damaged Parquet data"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("damaged Parquet data"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -194,7 +220,15 @@ fn sql_reads_a_file_of_statements() {
     let (dir, lake) = lake();
     let file = dir.path().join("q.sql");
     std::fs::write(&file, "-- a comment\nSELECT 1 AS a;\n\nSELECT 2 AS b;\n").unwrap();
-    let out = lakecast(&["sql", "--lake", &lake, "-f", &file.to_string_lossy(), "--format", "csv"]);
+    let out = lakecast(&[
+        "sql",
+        "--lake",
+        &lake,
+        "-f",
+        &file.to_string_lossy(),
+        "--format",
+        "csv",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "a\n1\nb\n2\n");
 
@@ -210,11 +244,18 @@ fn sql_errors_are_one_readable_line_naming_the_statement() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("statement 2 of 2"), "{stderr}");
-    assert!(stderr.contains("table 'datafusion.public.nowhere' not found"), "{stderr}");
+    assert!(
+        stderr.contains("table 'datafusion.public.nowhere' not found"),
+        "{stderr}"
+    );
 
     let parse = lakecast(&["sql", "-c", "SELEC 1"]);
     assert_clean_failure(&parse);
-    assert!(text(&parse.stderr).starts_with("error: -c: "), "{}", text(&parse.stderr));
+    assert!(
+        text(&parse.stderr).starts_with("error: -c: "),
+        "{}",
+        text(&parse.stderr)
+    );
 }
 
 #[test]
@@ -224,17 +265,28 @@ fn sql_writes_table_json_ndjson_and_parquet() {
 
     let table = lakecast(&["sql", "-c", query]);
     let table_text = text(&table.stdout);
-    assert!(table_text.contains("| id | tag |") && table_text.contains("(2 rows)"), "{table_text}");
+    assert!(
+        table_text.contains("| id | tag |") && table_text.contains("(2 rows)"),
+        "{table_text}"
+    );
 
     let json = lakecast(&["sql", "-c", query, "--format", "json"]);
-    assert_eq!(text(&json.stdout).trim(), r#"[{"id":1,"tag":"a"},{"id":2,"tag":"b"}]"#);
+    assert_eq!(
+        text(&json.stdout).trim(),
+        r#"[{"id":1,"tag":"a"},{"id":2,"tag":"b"}]"#
+    );
 
     let ndjson = lakecast(&["sql", "-c", query, "--format", "ndjson"]);
-    assert_eq!(text(&ndjson.stdout), "{\"id\":1,\"tag\":\"a\"}\n{\"id\":2,\"tag\":\"b\"}\n");
+    assert_eq!(
+        text(&ndjson.stdout),
+        "{\"id\":1,\"tag\":\"a\"}\n{\"id\":2,\"tag\":\"b\"}\n"
+    );
 
     let file = dir.path().join("out.parquet");
     let file_name = file.to_string_lossy().to_string();
-    let written = lakecast(&["sql", "-c", query, "--format", "parquet", "--out", &file_name]);
+    let written = lakecast(&[
+        "sql", "-c", query, "--format", "parquet", "--out", &file_name,
+    ]);
     assert!(written.status.success(), "{}", text(&written.stderr));
     let back = lakecast(&[
         "sql",
@@ -248,7 +300,13 @@ fn sql_writes_table_json_ndjson_and_parquet() {
 
 #[test]
 fn table_output_is_capped_and_says_so() {
-    let out = lakecast(&["sql", "-c", "SELECT * FROM generate_series(1, 50)", "--max-rows", "5"]);
+    let out = lakecast(&[
+        "sql",
+        "-c",
+        "SELECT * FROM generate_series(1, 50)",
+        "--max-rows",
+        "5",
+    ]);
     assert!(text(&out.stdout).contains("(5 of 50 rows shown; --max-rows 0 shows all)"));
 }
 
@@ -264,12 +322,20 @@ fn the_prompt_takes_multi_line_statements_and_backslash_commands() {
         .unwrap();
     let script = "\\d\n\\d members\nSELECT count(*)\n  AS n\nFROM customers;\n\
                   \\d nothing_here\nSELECT broken;\n\\q\nSELECT 'after quit';\n";
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("public,transactions,BASE TABLE"), "{stdout}");
+    assert!(
+        stdout.contains("public,transactions,BASE TABLE"),
+        "{stdout}"
+    );
     assert!(stdout.contains("hard_skills,List("), "{stdout}");
     assert!(stdout.contains("n\n200\n"), "{stdout}");
     assert!(!stdout.contains("after quit"), "{stdout}");
@@ -280,13 +346,24 @@ fn the_prompt_takes_multi_line_statements_and_backslash_commands() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecast"))
-        .args(["sql", "--format", "csv", "-c", "SELECT * FROM generate_series(1, 2000000)"])
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT * FROM generate_series(1, 2000000)",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -321,12 +398,23 @@ fn demo_builds_then_reuses_its_lake_and_prints_every_example() {
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stderr).contains("building the demo lake"));
     let stdout = text(&first.stdout);
-    for heading in ["== Lake overview", "== Open pipeline by stage", "== What drives wins"] {
-        assert!(stdout.contains(heading), "{heading} missing from:\n{stdout}");
+    for heading in [
+        "== Lake overview",
+        "== Open pipeline by stage",
+        "== What drives wins",
+    ] {
+        assert!(
+            stdout.contains(heading),
+            "{heading} missing from:\n{stdout}"
+        );
     }
     let second = run();
     assert!(second.status.success());
-    assert!(text(&second.stderr).contains("using the demo lake"), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stderr).contains("using the demo lake"),
+        "{}",
+        text(&second.stderr)
+    );
     assert_eq!(text(&first.stdout), text(&second.stdout));
 }
 

@@ -12,7 +12,9 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
-use datafusion::parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
+use datafusion::parquet::file::metadata::{
+    FooterTail, ParquetMetaData, ParquetMetaDataReader,
+};
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectMeta, ObjectStoreExt};
 
@@ -97,7 +99,10 @@ pub struct Inspection {
 
 /// Checks the lake at `location`. Fails only when the lake cannot be looked
 /// at at all; contract problems are returned in [`Inspection::problems`].
-pub async fn inspect(location: &LakeLocation, deep: bool) -> Result<Inspection, LakeError> {
+pub async fn inspect(
+    location: &LakeLocation,
+    deep: bool,
+) -> Result<Inspection, LakeError> {
     location.require_exists()?;
     let mut tables = Vec::with_capacity(TABLES.len());
     let mut problems = Vec::new();
@@ -106,7 +111,10 @@ pub async fn inspect(location: &LakeLocation, deep: bool) -> Result<Inspection, 
         tables.push(facts);
     }
     tracing::debug!(problems = problems.len(), "lake checked");
-    Ok(Inspection { tables, problems: merge_repeats(problems) })
+    Ok(Inspection {
+        tables,
+        problems: merge_repeats(problems),
+    })
 }
 
 async fn inspect_table(
@@ -148,7 +156,10 @@ async fn inspect_table(
                 location.describe(&folder)
             ),
         ));
-        return Ok(TableFacts { spec, files: Vec::new() });
+        return Ok(TableFacts {
+            spec,
+            files: Vec::new(),
+        });
     }
 
     let files: Vec<(FileFacts, Vec<Problem>)> = futures::stream::iter(parquet)
@@ -169,7 +180,9 @@ async fn inspect_table(
 /// Parquet files count; hidden and bookkeeping files (`.x`, `_x`) do not.
 fn is_data_file(location: &LakeLocation, path: &object_store::path::Path) -> bool {
     let parts = location.relative(path);
-    let hidden = parts.iter().any(|p| p.starts_with('.') || p.starts_with('_'));
+    let hidden = parts
+        .iter()
+        .any(|p| p.starts_with('.') || p.starts_with('_'));
     !hidden && path.extension() == Some("parquet")
 }
 
@@ -198,7 +211,10 @@ async fn inspect_file(
         {
             report(
                 Some(column),
-                format!("partition folder `{column}={value}` is not a valid {}", c.kind),
+                format!(
+                    "partition folder `{column}={value}` is not a valid {}",
+                    c.kind
+                ),
             );
         }
     }
@@ -207,7 +223,14 @@ async fn inspect_file(
         Ok(metadata) => metadata,
         Err(reason) => {
             report(None, format!("not a readable Parquet file ({reason})"));
-            return (FileFacts { meta, partitions, schema: None }, problems);
+            return (
+                FileFacts {
+                    meta,
+                    partitions,
+                    schema: None,
+                },
+                problems,
+            );
         }
     };
     let schema = Arc::clone(metadata.schema());
@@ -244,7 +267,14 @@ async fn inspect_file(
     if deep && let Err(reason) = read_every_row(location, &meta, &metadata).await {
         report(None, format!("damaged Parquet data ({reason})"));
     }
-    (FileFacts { meta, partitions, schema: Some(schema) }, problems)
+    (
+        FileFacts {
+            meta,
+            partitions,
+            schema: Some(schema),
+        },
+        problems,
+    )
 }
 
 /// Reads and decodes a file's footer with two ranged reads.
@@ -254,14 +284,20 @@ async fn read_footer(
 ) -> Result<ArrowReaderMetadata, String> {
     const TAIL: u64 = 8;
     if meta.size < 12 {
-        return Err(format!("{} bytes is too small for a Parquet file", meta.size));
+        return Err(format!(
+            "{} bytes is too small for a Parquet file",
+            meta.size
+        ));
     }
     let store = location.store();
     let tail = store
         .get_range(&meta.location, meta.size - TAIL..meta.size)
         .await
         .map_err(|e| e.to_string())?;
-    let tail: [u8; 8] = tail.as_ref().try_into().map_err(|_| "short read".to_string())?;
+    let tail: [u8; 8] = tail
+        .as_ref()
+        .try_into()
+        .map_err(|_| "short read".to_string())?;
     let footer = FooterTail::try_new(&tail).map_err(|e| e.to_string())?;
     if footer.is_encrypted_footer() {
         return Err("encrypted Parquet files are not supported".into());
@@ -277,7 +313,8 @@ async fn read_footer(
         .get_range(&meta.location, meta.size - TAIL - length..meta.size - TAIL)
         .await
         .map_err(|e| e.to_string())?;
-    let metadata = ParquetMetaDataReader::decode_metadata(&bytes).map_err(|e| e.to_string())?;
+    let metadata =
+        ParquetMetaDataReader::decode_metadata(&bytes).map_err(|e| e.to_string())?;
     ArrowReaderMetadata::try_new(Arc::new(metadata), ArrowReaderOptions::new())
         .map_err(|e| e.to_string())
 }
@@ -286,7 +323,8 @@ async fn read_footer(
 /// writer kept no statistics).
 fn null_count(metadata: &ParquetMetaData, column: &str) -> u64 {
     let descr = metadata.file_metadata().schema_descr();
-    let Some(index) = (0..descr.num_columns()).find(|&i| descr.column(i).path().string() == column)
+    let Some(index) =
+        (0..descr.num_columns()).find(|&i| descr.column(i).path().string() == column)
     else {
         return 0;
     };
@@ -312,9 +350,10 @@ async fn read_every_row(
         .bytes()
         .await
         .map_err(|e| e.to_string())?;
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, metadata.clone())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let reader =
+        ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, metadata.clone())
+            .build()
+            .map_err(|e| e.to_string())?;
     for batch in reader {
         batch.map_err(|e| e.to_string())?;
     }
@@ -323,7 +362,9 @@ async fn read_every_row(
 
 /// `key=value` folder names between the table folder and the file name.
 fn hive_partitions(relative: &[String]) -> Vec<(String, String)> {
-    let folders = relative.get(1..relative.len().saturating_sub(1)).unwrap_or_default();
+    let folders = relative
+        .get(1..relative.len().saturating_sub(1))
+        .unwrap_or_default();
     folders
         .iter()
         .filter_map(|part| {
@@ -353,7 +394,11 @@ fn check_partition_layout(
         let found: Vec<String> = file.partitions.iter().map(|(k, _)| k.clone()).collect();
         if found != expected {
             let describe = |cols: &[String]| {
-                if cols.is_empty() { "none".to_string() } else { cols.join("/") }
+                if cols.is_empty() {
+                    "none".to_string()
+                } else {
+                    cols.join("/")
+                }
             };
             problems.push(Problem {
                 table: table.spec.name.to_string(),
@@ -376,13 +421,19 @@ fn merge_repeats(problems: Vec<Problem>) -> Vec<Problem> {
     let mut seen: BTreeMap<(String, Option<String>, String), usize> = BTreeMap::new();
     let mut out: Vec<Problem> = Vec::with_capacity(problems.len());
     for problem in problems {
-        let key = (problem.table.clone(), problem.column.clone(), problem.message.clone());
+        let key = (
+            problem.table.clone(),
+            problem.column.clone(),
+            problem.message.clone(),
+        );
         let count = seen.entry(key).or_insert(0);
         *count += 1;
         if *count <= SHOWN {
             out.push(problem);
         } else if let Some(last) = out.iter_mut().rev().find(|p| {
-            p.table == problem.table && p.column == problem.column && p.message == problem.message
+            p.table == problem.table
+                && p.column == problem.column
+                && p.message == problem.message
         }) {
             last.more_files += 1;
         }
@@ -396,8 +447,9 @@ mod tests {
 
     #[test]
     fn hive_folders_between_table_and_file_are_partitions() {
-        let parts: Vec<String> =
-            ["customer_signals", "month=2026-01", "part-0.parquet"].map(String::from).into();
+        let parts: Vec<String> = ["customer_signals", "month=2026-01", "part-0.parquet"]
+            .map(String::from)
+            .into();
         assert_eq!(
             hive_partitions(&parts),
             vec![("month".to_string(), "2026-01".to_string())]

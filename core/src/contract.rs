@@ -40,7 +40,9 @@ impl Kind {
             Kind::Text => DataType::Utf8,
             Kind::Boolean => DataType::Boolean,
             Kind::Date => DataType::Date32,
-            Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            Kind::Timestamp => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
             Kind::TextList => {
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
             }
@@ -54,7 +56,10 @@ impl Kind {
             Kind::Number => {
                 data_type.is_floating()
                     || data_type.is_integer()
-                    || matches!(data_type, DataType::Decimal128(..) | DataType::Decimal256(..))
+                    || matches!(
+                        data_type,
+                        DataType::Decimal128(..) | DataType::Decimal256(..)
+                    )
             }
             Kind::Text => is_text(data_type),
             Kind::Boolean => *data_type == DataType::Boolean,
@@ -151,7 +156,12 @@ const fn col(
     nullable: bool,
     about: &'static str,
 ) -> ColumnSpec {
-    ColumnSpec { name, kind, nullable, about }
+    ColumnSpec {
+        name,
+        kind,
+        nullable,
+        about,
+    }
 }
 
 use Kind::{Boolean, Date, Integer, Number, Text, TextList, Timestamp};
@@ -165,10 +175,25 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             col("customer_id", Integer, false, "Unique customer key."),
             col("name", Text, false, "Account name."),
-            col("segment", Text, false, "`Enterprise`, `Mid-Market` or `SMB`."),
+            col(
+                "segment",
+                Text,
+                false,
+                "`Enterprise`, `Mid-Market` or `SMB`.",
+            ),
             col("industry", Text, false, "Industry of the account."),
-            col("region", Text, false, "Sales and delivery region of the account."),
-            col("country", Text, false, "Country of the account's headquarters."),
+            col(
+                "region",
+                Text,
+                false,
+                "Sales and delivery region of the account.",
+            ),
+            col(
+                "country",
+                Text,
+                false,
+                "Country of the account's headquarters.",
+            ),
             col("employees", Integer, false, "Head count of the account."),
             col("acquired_on", Date, false, "Date of the first contract."),
             col(
@@ -185,8 +210,18 @@ pub const TABLES: &[TableSpec] = &[
                 project whose `project_id` is the `opportunity_id`.",
         partition: None,
         columns: &[
-            col("opportunity_id", Integer, false, "Unique deal key (also the project key)."),
-            col("customer_id", Integer, false, "The customer (`customers.customer_id`)."),
+            col(
+                "opportunity_id",
+                Integer,
+                false,
+                "Unique deal key (also the project key).",
+            ),
+            col(
+                "customer_id",
+                Integer,
+                false,
+                "The customer (`customers.customer_id`).",
+            ),
             col(
                 "owner_id",
                 Integer,
@@ -194,7 +229,12 @@ pub const TABLES: &[TableSpec] = &[
                 "The account executive who owns the deal (`members.member_id`).",
             ),
             col("product_line", Text, false, "Product line sold."),
-            col("region", Text, false, "Region whose engineers deliver the deal."),
+            col(
+                "region",
+                Text,
+                false,
+                "Region whose engineers deliver the deal.",
+            ),
             col(
                 "stage",
                 Text,
@@ -204,14 +244,24 @@ pub const TABLES: &[TableSpec] = &[
             ),
             col("amount", Number, false, "Quoted deal value in USD."),
             col("created_at", Timestamp, false, "When the deal was opened."),
-            col("expected_close_date", Date, false, "Close date the rep expects."),
+            col(
+                "expected_close_date",
+                Date,
+                false,
+                "Close date the rep expects.",
+            ),
             col(
                 "delivery_cycle",
                 Text,
                 false,
                 "Quarter in which delivery would run, such as `2026-Q3`.",
             ),
-            col("closed_at", Timestamp, true, "When the deal closed; NULL while open."),
+            col(
+                "closed_at",
+                Timestamp,
+                true,
+                "When the deal closed; NULL while open.",
+            ),
             col("won", Boolean, true, "Outcome; NULL while open."),
             col(
                 "won_amount",
@@ -264,7 +314,12 @@ pub const TABLES: &[TableSpec] = &[
                 true,
                 "For `page_view`: seconds on the page; NULL otherwise.",
             ),
-            col("month", Text, false, "Month of `event_time`, `YYYY-MM` (partition)."),
+            col(
+                "month",
+                Text,
+                false,
+                "Month of `event_time`, `YYYY-MM` (partition).",
+            ),
         ],
     },
     TableSpec {
@@ -274,7 +329,12 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             col("rep_id", Integer, false, "The rep (`members.member_id`)."),
             col("activity_date", Date, false, "The working day."),
-            col("accounts_touched", Integer, false, "Distinct accounts worked that day."),
+            col(
+                "accounts_touched",
+                Integer,
+                false,
+                "Distinct accounts worked that day.",
+            ),
             col("emails_sent", Integer, false, "Emails sent that day."),
             col("calls", Integer, false, "Calls made that day."),
             col(
@@ -292,10 +352,20 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             col("region", Text, false, "Delivery region."),
             col("week_start", Date, false, "Monday of the week."),
-            col("delivery_cycle", Text, false, "Quarter of the week, such as `2026-Q3`."),
+            col(
+                "delivery_cycle",
+                Text,
+                false,
+                "Quarter of the week, such as `2026-Q3`.",
+            ),
             col("engineers", Integer, false, "Delivery engineers on staff."),
             col("capacity_hours", Number, false, "Engineer hours available."),
-            col("booked_hours", Number, false, "Engineer hours already booked."),
+            col(
+                "booked_hours",
+                Number,
+                false,
+                "Engineer hours already booked.",
+            ),
         ],
     },
     TableSpec {
@@ -313,10 +383,25 @@ pub const TABLES: &[TableSpec] = &[
                  `customer_success` or `project_manager`.",
             ),
             col("region", Text, false, "Home region."),
-            col("hard_skills", TextList, false, "Capability tags: technical skills."),
-            col("soft_skills", TextList, false, "Capability tags: soft skills."),
+            col(
+                "hard_skills",
+                TextList,
+                false,
+                "Capability tags: technical skills.",
+            ),
+            col(
+                "soft_skills",
+                TextList,
+                false,
+                "Capability tags: soft skills.",
+            ),
             col("weekly_hours", Number, false, "Hours available per week."),
-            col("booked_hours", Number, false, "Hours per week already committed."),
+            col(
+                "booked_hours",
+                Number,
+                false,
+                "Hours per week already committed.",
+            ),
         ],
     },
     TableSpec {
@@ -326,10 +411,25 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             col("grant_id", Integer, false, "Unique grant key."),
             col("member_id", Integer, false, "The person granted access."),
-            col("project_id", Integer, false, "The project (an `opportunity_id`)."),
+            col(
+                "project_id",
+                Integer,
+                false,
+                "The project (an `opportunity_id`).",
+            ),
             col("granted_at", Timestamp, false, "When access starts."),
-            col("expires_at", Timestamp, false, "When access ends (on the hour)."),
-            col("revoked_at", Timestamp, true, "When access was revoked early, if it was."),
+            col(
+                "expires_at",
+                Timestamp,
+                false,
+                "When access ends (on the hour).",
+            ),
+            col(
+                "revoked_at",
+                Timestamp,
+                true,
+                "When access was revoked early, if it was.",
+            ),
             col("granted_by", Text, false, "Who granted it."),
         ],
     },
@@ -341,10 +441,25 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             col("customer_id", Integer, false, "The customer."),
             col("week_start", Date, false, "Monday of the week."),
-            col("device_uptime_pct", Number, false, "Share of device time up, 0-100."),
+            col(
+                "device_uptime_pct",
+                Number,
+                false,
+                "Share of device time up, 0-100.",
+            ),
             col("api_calls", Integer, false, "API calls that week."),
-            col("active_users", Integer, false, "Distinct users active that week."),
-            col("licensed_seats", Integer, false, "Seats the customer pays for."),
+            col(
+                "active_users",
+                Integer,
+                false,
+                "Distinct users active that week.",
+            ),
+            col(
+                "licensed_seats",
+                Integer,
+                false,
+                "Seats the customer pays for.",
+            ),
             col(
                 "feature_adoption_pct",
                 Number,
@@ -357,11 +472,36 @@ pub const TABLES: &[TableSpec] = &[
                 false,
                 "Share of users who finished onboarding training, 0-100.",
             ),
-            col("community_posts", Integer, false, "Posts in the user community."),
-            col("login_days", Integer, false, "Days with at least one login, 0-7."),
-            col("nps", Integer, true, "Net-promoter answer 0-10; NULL when not surveyed."),
-            col("invoice_days_late", Integer, false, "Days the oldest open invoice is late."),
-            col("exec_meetings", Integer, false, "Executive sponsor meetings that week."),
+            col(
+                "community_posts",
+                Integer,
+                false,
+                "Posts in the user community.",
+            ),
+            col(
+                "login_days",
+                Integer,
+                false,
+                "Days with at least one login, 0-7.",
+            ),
+            col(
+                "nps",
+                Integer,
+                true,
+                "Net-promoter answer 0-10; NULL when not surveyed.",
+            ),
+            col(
+                "invoice_days_late",
+                Integer,
+                false,
+                "Days the oldest open invoice is late.",
+            ),
+            col(
+                "exec_meetings",
+                Integer,
+                false,
+                "Executive sponsor meetings that week.",
+            ),
         ],
     },
     TableSpec {
@@ -372,15 +512,30 @@ pub const TABLES: &[TableSpec] = &[
             col("ticket_id", Integer, false, "Unique ticket key."),
             col("customer_id", Integer, false, "The customer."),
             col("opened_at", Timestamp, false, "When the ticket was opened."),
-            col("severity", Text, false, "`low`, `medium`, `high` or `critical`."),
+            col(
+                "severity",
+                Text,
+                false,
+                "`low`, `medium`, `high` or `critical`.",
+            ),
             col(
                 "first_response_minutes",
                 Number,
                 false,
                 "Minutes until support first answered.",
             ),
-            col("resolved_at", Timestamp, true, "When it was resolved; NULL while open."),
-            col("csat", Integer, true, "Satisfaction 1-5; NULL when not answered."),
+            col(
+                "resolved_at",
+                Timestamp,
+                true,
+                "When it was resolved; NULL while open.",
+            ),
+            col(
+                "csat",
+                Integer,
+                true,
+                "Satisfaction 1-5; NULL when not answered.",
+            ),
         ],
     },
     TableSpec {
@@ -401,7 +556,12 @@ pub const TABLES: &[TableSpec] = &[
                 from its `effective_from` until version N+1 starts.",
         partition: None,
         columns: &[
-            col("rule_id", Text, false, "Stable rule key, such as `dwell_over_120s`."),
+            col(
+                "rule_id",
+                Text,
+                false,
+                "Stable rule key, such as `dwell_over_120s`.",
+            ),
             col(
                 "signal",
                 Text,
@@ -411,16 +571,36 @@ pub const TABLES: &[TableSpec] = &[
                  `delivery_slack`.",
             ),
             col("operator", Text, false, "`>`, `>=`, `<`, `<=` or `=`."),
-            col("threshold", Number, false, "Value the signal is compared with."),
+            col(
+                "threshold",
+                Number,
+                false,
+                "Value the signal is compared with.",
+            ),
             col(
                 "lift",
                 Number,
                 false,
                 "Odds lift when the rule holds: 0.15 means +15%, -0.22 means -22%.",
             ),
-            col("version", Integer, false, "Canvas version the row belongs to."),
-            col("effective_from", Timestamp, false, "When this version takes effect."),
-            col("changed_by", Text, false, "Who wrote this version of the rule."),
+            col(
+                "version",
+                Integer,
+                false,
+                "Canvas version the row belongs to.",
+            ),
+            col(
+                "effective_from",
+                Timestamp,
+                false,
+                "When this version takes effect.",
+            ),
+            col(
+                "changed_by",
+                Text,
+                false,
+                "Who wrote this version of the rule.",
+            ),
             col("note", Text, true, "Why the rule changed."),
         ],
     },
@@ -429,13 +609,38 @@ pub const TABLES: &[TableSpec] = &[
         about: "Every forecast ever made: each open deal at each month end.",
         partition: Some("snapshot_date"),
         columns: &[
-            col("snapshot_date", Date, false, "Month end the forecast was taken (partition)."),
+            col(
+                "snapshot_date",
+                Date,
+                false,
+                "Month end the forecast was taken (partition).",
+            ),
             col("opportunity_id", Integer, false, "The deal."),
             col("stage", Text, false, "Stage at the snapshot."),
-            col("win_probability", Number, false, "Forecast probability of winning."),
-            col("forecast_amount", Number, false, "Value the deal was forecast to book."),
-            col("expected_close_date", Date, false, "Close date expected at the snapshot."),
-            col("canvas_version", Integer, false, "Signal canvas version used."),
+            col(
+                "win_probability",
+                Number,
+                false,
+                "Forecast probability of winning.",
+            ),
+            col(
+                "forecast_amount",
+                Number,
+                false,
+                "Value the deal was forecast to book.",
+            ),
+            col(
+                "expected_close_date",
+                Date,
+                false,
+                "Close date expected at the snapshot.",
+            ),
+            col(
+                "canvas_version",
+                Integer,
+                false,
+                "Signal canvas version used.",
+            ),
         ],
     },
 ];

@@ -16,7 +16,9 @@ pub enum LakeError {
         reason: String,
     },
     /// The lake folder does not exist.
-    #[error("no lake at `{location}`: the folder does not exist (create one with `lakecast gen --out {location}`)")]
+    #[error(
+        "no lake at `{location}`: the folder does not exist (create one with `lakecast gen --out {location}`)"
+    )]
     NotFound {
         /// The location as given.
         location: String,

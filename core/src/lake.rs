@@ -31,7 +31,11 @@ impl Lake {
                 problems,
             });
         }
-        tracing::info!(lake = location.display(), tables = tables.len(), "lake opened");
+        tracing::info!(
+            lake = location.display(),
+            tables = tables.len(),
+            "lake opened"
+        );
         Ok(Self { location, tables })
     }
 
@@ -42,9 +46,10 @@ impl Lake {
 
     /// Number of Parquet files and their total size in bytes.
     pub fn size(&self) -> (usize, u64) {
-        self.tables.iter().flat_map(|t| &t.files).fold((0, 0), |(n, bytes), f| {
-            (n + 1, bytes + f.meta.size)
-        })
+        self.tables
+            .iter()
+            .flat_map(|t| &t.files)
+            .fold((0, 0), |(n, bytes), f| (n + 1, bytes + f.meta.size))
     }
 
     /// Registers the lake's object store and every table in `ctx`.

@@ -54,10 +54,11 @@ impl LakeLocation {
     }
 
     fn local(display: &str, path: &FsPath) -> Result<Self, LakeError> {
-        let absolute = std::path::absolute(path).map_err(|e| LakeError::InvalidLocation {
-            location: display.to_string(),
-            reason: e.to_string(),
-        })?;
+        let absolute =
+            std::path::absolute(path).map_err(|e| LakeError::InvalidLocation {
+                location: display.to_string(),
+                reason: e.to_string(),
+            })?;
         let mut url = Url::from_directory_path(&absolute).map_err(|()| {
             LakeError::InvalidLocation {
                 location: display.to_string(),
@@ -66,7 +67,10 @@ impl LakeLocation {
         })?;
         url.set_query(None);
         let prefix = Path::from_absolute_path(&absolute).map_err(|e| {
-            LakeError::InvalidLocation { location: display.to_string(), reason: e.to_string() }
+            LakeError::InvalidLocation {
+                location: display.to_string(),
+                reason: e.to_string(),
+            }
         })?;
         Ok(Self {
             display: display.to_string(),
@@ -80,9 +84,9 @@ impl LakeLocation {
     /// Fails with [`LakeError::NotFound`] when a local lake folder is missing.
     pub fn require_exists(&self) -> Result<(), LakeError> {
         match &self.local_root {
-            Some(root) if !root.is_dir() => {
-                Err(LakeError::NotFound { location: self.display.clone() })
-            }
+            Some(root) if !root.is_dir() => Err(LakeError::NotFound {
+                location: self.display.clone(),
+            }),
             _ => Ok(()),
         }
     }
@@ -119,7 +123,10 @@ impl LakeLocation {
     /// The listing URL of a table folder.
     pub fn table_url(&self, table: &str) -> Result<ListingTableUrl, LakeError> {
         let url = self.url.join(&format!("{table}/")).map_err(|e| {
-            LakeError::InvalidLocation { location: self.display.clone(), reason: e.to_string() }
+            LakeError::InvalidLocation {
+                location: self.display.clone(),
+                reason: e.to_string(),
+            }
         })?;
         ListingTableUrl::parse(url.as_str()).map_err(|e| LakeError::InvalidLocation {
             location: self.display.clone(),
@@ -160,8 +167,13 @@ mod tests {
 
     #[test]
     fn unsupported_schemes_and_empty_locations_are_refused_with_a_reason() {
-        let err = LakeLocation::parse("gs://bucket/lake").unwrap_err().to_string();
-        assert!(err.contains("gs://bucket/lake") && err.contains("`gs`"), "{err}");
+        let err = LakeLocation::parse("gs://bucket/lake")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gs://bucket/lake") && err.contains("`gs`"),
+            "{err}"
+        );
         assert!(LakeLocation::parse("  ").is_err());
     }
 }

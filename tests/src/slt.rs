@@ -29,18 +29,26 @@ impl sqllogictest::AsyncDB for LakeDb {
     type Error = DataFusionError;
     type ColumnType = DefaultColumnType;
 
-    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DataFusionError> {
+    async fn run(
+        &mut self,
+        sql: &str,
+    ) -> Result<DBOutput<DefaultColumnType>, DataFusionError> {
         let frame = self.ctx.sql(sql).await?;
         let schema = Arc::clone(frame.schema().inner());
         let batches = frame.collect().await?;
         let is_statement = schema.fields().is_empty()
-            || (schema.fields().len() == 1 && schema.field(0).name() == "count"
+            || (schema.fields().len() == 1
+                && schema.field(0).name() == "count"
                 && batches.iter().all(|b| b.num_rows() <= 1)
                 && is_ddl(sql));
         if is_statement {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let types = schema.fields().iter().map(|f| column_type(f.data_type())).collect();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
         let mut rows = Vec::new();
         for batch in &batches {
             rows.extend(format_rows(batch)?);
@@ -61,15 +69,21 @@ impl sqllogictest::AsyncDB for LakeDb {
 
 fn is_ddl(sql: &str) -> bool {
     let head = sql.trim_start().to_ascii_lowercase();
-    ["create", "drop", "insert", "copy", "set"].iter().any(|k| head.starts_with(k))
+    ["create", "drop", "insert", "copy", "set"]
+        .iter()
+        .any(|k| head.starts_with(k))
 }
 
 fn column_type(data_type: &DataType) -> DefaultColumnType {
     match data_type {
         t if t.is_integer() => DefaultColumnType::Integer,
         t if t.is_floating() => DefaultColumnType::FloatingPoint,
-        DataType::Decimal128(..) | DataType::Decimal256(..) => DefaultColumnType::FloatingPoint,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => DefaultColumnType::Text,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => {
+            DefaultColumnType::FloatingPoint
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            DefaultColumnType::Text
+        }
         _ => DefaultColumnType::Any,
     }
 }
@@ -99,12 +113,16 @@ fn normalise(array: &dyn Array, row: usize, text: String) -> String {
     if array.is_null(row) {
         return "NULL".into();
     }
-    if array.data_type().is_floating() {
-        if let Ok(value) = text.parse::<f64>() {
-            return float_text(value);
-        }
+    if array.data_type().is_floating()
+        && let Ok(value) = text.parse::<f64>()
+    {
+        return float_text(value);
     }
-    if text.is_empty() { "(empty)".into() } else { text }
+    if text.is_empty() {
+        "(empty)".into()
+    } else {
+        text
+    }
 }
 
 /// A float with at most 12 significant digits and no trailing zeros.
@@ -123,7 +141,11 @@ pub fn float_text(value: f64) -> String {
         value
     };
     let text = format!("{rounded}");
-    if text.contains('e') { format!("{value:e}") } else { text }
+    if text.contains('e') {
+        format!("{value:e}")
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

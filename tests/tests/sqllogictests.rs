@@ -8,7 +8,10 @@ use lakecast_tests::{LakeDb, test_lake};
 use sqllogictest::{Runner, strict_column_validator};
 
 fn main() -> ExitCode {
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -30,7 +33,10 @@ async fn run_all(filter: &[String]) -> ExitCode {
     let location = lake.path().to_string_lossy().to_string();
     let (mut passed, mut failed) = (0, 0);
     for file in slt_files() {
-        let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
@@ -52,7 +58,11 @@ async fn run_all(filter: &[String]) -> ExitCode {
         }
     }
     println!("sqllogictests: {passed} passed, {failed} failed");
-    if failed == 0 && passed > 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 && passed > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn slt_files() -> Vec<PathBuf> {

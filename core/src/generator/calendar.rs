@@ -65,7 +65,11 @@ pub fn month_ends(from: i32, to: i32) -> Vec<i32> {
     let mut out = Vec::new();
     let mut d = date(from);
     loop {
-        let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+        let (y, m) = if d.month() == 12 {
+            (d.year() + 1, 1)
+        } else {
+            (d.year(), d.month() + 1)
+        };
         let end = day(y, m, 1) - 1;
         if end > to {
             return out;

@@ -38,12 +38,15 @@ pub fn generate(options: GenOptions) -> Vec<Customer> {
             let region = dice.weighted(&region_weights);
             let (lo, hi) = SEGMENTS[segment].3;
             let seats = dice.int(lo, hi);
+            let industry: &'static str = INDUSTRIES[dice.index(INDUSTRIES.len())];
+            let countries = REGIONS[region].2;
+            let country: &'static str = countries[dice.index(countries.len())];
             Customer {
                 id: i as i64 + 1,
                 segment,
                 region,
-                industry: *dice.pick(INDUSTRIES),
-                country: *dice.pick(REGIONS[region].2),
+                industry,
+                country,
                 employees: seats * dice.int(3, 12),
                 seats,
                 acquired_on: dice.int(i64::from(first), i64::from(last)) as i32,
@@ -57,7 +60,10 @@ pub fn table(customers: &[Customer], health: &Health) -> Result<TableData, Arrow
     let rows = batch(
         "customers",
         vec![
-            ("customer_id", Arc::new(Int64Array::from_iter_values(customers.iter().map(|c| c.id)))),
+            (
+                "customer_id",
+                Arc::new(Int64Array::from_iter_values(customers.iter().map(|c| c.id))),
+            ),
             (
                 "name",
                 Arc::new(StringArray::from_iter_values(
@@ -70,18 +76,40 @@ pub fn table(customers: &[Customer], health: &Health) -> Result<TableData, Arrow
                     customers.iter().map(|c| SEGMENTS[c.segment].0),
                 )),
             ),
-            ("industry", Arc::new(StringArray::from_iter_values(customers.iter().map(|c| c.industry)))),
+            (
+                "industry",
+                Arc::new(StringArray::from_iter_values(
+                    customers.iter().map(|c| c.industry),
+                )),
+            ),
             (
                 "region",
-                Arc::new(StringArray::from_iter_values(customers.iter().map(|c| REGIONS[c.region].0))),
+                Arc::new(StringArray::from_iter_values(
+                    customers.iter().map(|c| REGIONS[c.region].0),
+                )),
             ),
-            ("country", Arc::new(StringArray::from_iter_values(customers.iter().map(|c| c.country)))),
-            ("employees", Arc::new(Int64Array::from_iter_values(customers.iter().map(|c| c.employees)))),
+            (
+                "country",
+                Arc::new(StringArray::from_iter_values(
+                    customers.iter().map(|c| c.country),
+                )),
+            ),
+            (
+                "employees",
+                Arc::new(Int64Array::from_iter_values(
+                    customers.iter().map(|c| c.employees),
+                )),
+            ),
             (
                 "acquired_on",
-                Arc::new(Date32Array::from_iter_values(customers.iter().map(|c| c.acquired_on))),
+                Arc::new(Date32Array::from_iter_values(
+                    customers.iter().map(|c| c.acquired_on),
+                )),
             ),
-            ("churned_on", Arc::new(Date32Array::from(health.churned_on.clone()))),
+            (
+                "churned_on",
+                Arc::new(Date32Array::from(health.churned_on.clone())),
+            ),
         ],
     )?;
     TableData::new("customers", vec![(None, rows)])

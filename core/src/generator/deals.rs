@@ -12,43 +12,14 @@ use datafusion::arrow::array::{
 use datafusion::arrow::error::ArrowError;
 
 use super::calendar::{
-    DAY_MICROS, HOUR_MICROS, as_of, day, day_of, micros, month_ends, month_label,
-    quarter_label, start,
+    DAY_MICROS, HOUR_MICROS, as_of, day_of, micros, month_label, quarter_label, start,
 };
 use super::customers::Customer;
 use super::dice::{Dice, sigmoid};
 use super::people::People;
-use super::truth::{WIN_RULES, win_probability};
+use super::truth::win_probability;
 use super::world::{PRODUCT_LINES, SEGMENTS, SOFT_SKILLS, stage_at};
 use super::{GenOptions, TableData, batch};
-
-/// Canvas versions: effective day and the lift of each rule in
-/// [`WIN_RULES`] order. Version 3 equals the truth.
-fn canvas_versions() -> Vec<(i64, i32, &'static str, [f64; 6], &'static str)> {
-    vec![
-        (
-            1,
-            start(),
-            "maria.santos",
-            [0.20, 0.10, -0.15, 0.40, -0.10, -0.10],
-            "Initial canvas from sales leadership's judgement.",
-        ),
-        (
-            2,
-            day(2025, 9, 1),
-            "jonas.berg",
-            [0.30, 0.12, -0.20, 0.50, -0.20, -0.25],
-            "Re-weighted after the first year's closed deals.",
-        ),
-        (
-            3,
-            day(2026, 6, 1),
-            "maria.santos",
-            [0.35, 0.15, -0.22, 0.60, -0.25, -0.30],
-            "Calibrated on 18 months of outcomes.",
-        ),
-    ]
-}
 
 /// One event of the signal stream.
 struct Event {
@@ -60,35 +31,25 @@ struct Event {
     dwell: Option<f64>,
 }
 
-/// A deal's signals as they stood at some moment.
-#[derive(Clone, Copy, Default)]
-struct Observed {
-    spec_views: i64,
-    max_dwell: f64,
-    emails: i64,
-    clicks: i64,
-    legal: bool,
-}
-
-struct Deal {
-    id: i64,
-    customer: i64,
-    owner: i64,
-    product: usize,
-    region: usize,
-    amount: f64,
-    created: i64,
-    expected_close: i32,
-    quarter: String,
-    overloaded: bool,
-    tight_slack: bool,
-    closed: Option<i64>,
-    won: Option<bool>,
-    won_amount: Option<f64>,
-    stage: &'static str,
-    tags: Vec<&'static str>,
+pub(super) struct Deal {
+    pub id: i64,
+    pub customer: i64,
+    pub owner: i64,
+    pub product: usize,
+    pub region: usize,
+    pub amount: f64,
+    pub created: i64,
+    pub expected_close: i32,
+    pub quarter: String,
+    pub overloaded: bool,
+    pub tight_slack: bool,
+    pub closed: Option<i64>,
+    pub won: Option<bool>,
+    pub won_amount: Option<f64>,
+    pub stage: &'static str,
+    pub tags: Vec<&'static str>,
     /// Signal events of this deal, in time order (kept for snapshots).
-    events: Vec<(i64, &'static str, Option<f64>)>,
+    pub events: Vec<(i64, &'static str, Option<f64>)>,
 }
 
 /// Everything the deal family generates.
@@ -115,8 +76,15 @@ pub fn generate(options: GenOptions, customers: &[Customer], people: &People) ->
     let mut deals = Vec::new();
     for i in 0..options.count(100_000.0, 300) {
         let customer = &customers[dice.index(customers.len())];
-        let local: Vec<_> = reps.iter().filter(|r| r.region == customer.region).collect();
-        let owner = if local.is_empty() { *dice.pick(&reps) } else { **dice.pick(&local) };
+        let local: Vec<_> = reps
+            .iter()
+            .filter(|r| r.region == customer.region)
+            .collect();
+        let owner = if local.is_empty() {
+            *dice.pick(&reps)
+        } else {
+            **dice.pick(&local)
+        };
         let product = dice.index(PRODUCT_LINES.len());
         let created = micros(dice.int(i64::from(start()), i64::from(as_of() - 7)) as i32)
             + dice.int(8, 18) * HOUR_MICROS;
@@ -158,7 +126,11 @@ pub fn generate(options: GenOptions, customers: &[Customer], people: &People) ->
         bucket.sort_by_key(|e| e.time);
     }
     let grants = grants(&mut dice, &deals, people);
-    Deals { deals, events, grants }
+    Deals {
+        deals,
+        events,
+        grants,
+    }
 }
 
 fn required_tags(dice: &mut Dice, product: usize) -> Vec<&'static str> {
@@ -171,9 +143,17 @@ fn required_tags(dice: &mut Dice, product: usize) -> Vec<&'static str> {
 }
 
 /// Draws a deal's signals, its outcome from the true model and its events.
-fn live_deal(dice: &mut Dice, deal: &mut Deal, events: &mut BTreeMap<String, Vec<Event>>) {
+fn live_deal(
+    dice: &mut Dice,
+    deal: &mut Deal,
+    events: &mut BTreeMap<String, Vec<Event>>,
+) {
     let interest = dice.normal(0.0, 1.0);
-    let slip = if deal.tight_slack { dice.int(14, 56) } else { dice.int(-7, 14) };
+    let slip = if deal.tight_slack {
+        dice.int(14, 56)
+    } else {
+        dice.int(-7, 14)
+    };
     let close_day = (deal.expected_close + slip as i32).max(day_of(deal.created) + 7);
     let life_end = micros(close_day) + dice.int(9, 17) * HOUR_MICROS;
 
@@ -184,7 +164,8 @@ fn live_deal(dice: &mut Dice, deal: &mut Deal, events: &mut BTreeMap<String, Vec
     let spec_views = dice.poisson((0.55 + 0.5 * interest).exp());
     let mut max_dwell: f64 = 0.0;
     for _ in 0..spec_views {
-        let dwell = (dice.lognormal(70f64.ln() + 0.25 * interest, 0.6) * 10.0).round() / 10.0;
+        let dwell =
+            (dice.lognormal(70f64.ln() + 0.25 * interest, 0.6) * 10.0).round() / 10.0;
         max_dwell = max_dwell.max(dwell);
         raw.push((at(dice, 0.0), "page_view", Some("spec_sheet"), Some(dwell)));
     }
@@ -202,8 +183,8 @@ fn live_deal(dice: &mut Dice, deal: &mut Deal, events: &mut BTreeMap<String, Vec
         sends.push(t);
         raw.push((t, "email_sent", None, None));
     }
-    for k in 0..clicks as usize {
-        let t = sends[k] + dice.int(HOUR_MICROS / 10, 48 * HOUR_MICROS);
+    for sent in sends.iter().take(clicks as usize) {
+        let t = sent + dice.int(HOUR_MICROS / 10, 48 * HOUR_MICROS);
         raw.push((t.min(life_end - 1), "email_click", None, None));
     }
     for _ in 0..dice.poisson(2.0) {
@@ -234,7 +215,12 @@ fn live_deal(dice: &mut Dice, deal: &mut Deal, events: &mut BTreeMap<String, Vec
         });
         deal.stage = if won { "Closed Won" } else { "Closed Lost" };
         if won {
-            raw.push((life_end - dice.int(1, 72) * HOUR_MICROS, "contract_sent", None, None));
+            raw.push((
+                life_end - dice.int(1, 72) * HOUR_MICROS,
+                "contract_sent",
+                None,
+                None,
+            ));
         }
     } else {
         let progress = f64::from(as_of() - day_of(deal.created))
@@ -245,18 +231,25 @@ fn live_deal(dice: &mut Dice, deal: &mut Deal, events: &mut BTreeMap<String, Vec
     raw.retain(|(t, ..)| *t < micros(as_of()) && *t >= deal.created);
     raw.sort_by_key(|e| e.0);
     for (time, kind, page, dwell) in raw {
-        let spec_dwell = if page == Some("spec_sheet") { dwell } else { None };
+        let spec_dwell = if page == Some("spec_sheet") {
+            dwell
+        } else {
+            None
+        };
         if kind != "page_view" || spec_dwell.is_some() {
             deal.events.push((time, kind, spec_dwell));
         }
-        events.entry(month_label(day_of(time))).or_default().push(Event {
-            time,
-            customer: deal.customer,
-            opportunity: Some(deal.id),
-            kind,
-            page,
-            dwell,
-        });
+        events
+            .entry(month_label(day_of(time)))
+            .or_default()
+            .push(Event {
+                time,
+                customer: deal.customer,
+                opportunity: Some(deal.id),
+                kind,
+                page,
+                dwell,
+            });
     }
 }
 
@@ -273,14 +266,17 @@ fn background_events(
                 + dice.int(0, DAY_MICROS - 1);
             let page = *dice.pick(&["docs", "blog", "docs", "pricing", "case_study"]);
             let dwell = (dice.lognormal(40f64.ln(), 0.8) * 10.0).round() / 10.0;
-            events.entry(month_label(day_of(time))).or_default().push(Event {
-                time,
-                customer: c.id,
-                opportunity: None,
-                kind: "page_view",
-                page: Some(page),
-                dwell: Some(dwell),
-            });
+            events
+                .entry(month_label(day_of(time)))
+                .or_default()
+                .push(Event {
+                    time,
+                    customer: c.id,
+                    opportunity: None,
+                    kind: "page_view",
+                    page: Some(page),
+                    dwell: Some(dwell),
+                });
         }
     }
 }
@@ -294,7 +290,12 @@ fn grants(dice: &mut Dice, deals: &[Deal], people: &People) -> Grants {
             .map(|m| m.id)
             .collect();
         if local.is_empty() {
-            people.members.iter().filter(|m| m.role == role).map(|m| m.id).collect()
+            people
+                .members
+                .iter()
+                .filter(|m| m.role == role)
+                .map(|m| m.id)
+                .collect()
         } else {
             local
         }
@@ -308,9 +309,10 @@ fn grants(dice: &mut Dice, deals: &[Deal], people: &People) -> Grants {
                 team.extend(dice.sample(&pool("project_manager", deal.region), 1));
                 (deal.closed.unwrap_or(deal.created), team)
             }
-            (None, "Proposal" | "Negotiation") => {
-                (deal.created, dice.sample(&pool("solutions_engineer", deal.region), 1))
-            }
+            (None, "Proposal" | "Negotiation") => (
+                deal.created,
+                dice.sample(&pool("solutions_engineer", deal.region), 1),
+            ),
             _ => continue,
         };
         for member in team {
@@ -322,64 +324,20 @@ fn grants(dice: &mut Dice, deals: &[Deal], people: &People) -> Grants {
             out.expires.push(granted + hours * HOUR_MICROS);
             out.revoked.push(
                 dice.chance(0.1)
-                    .then(|| granted + (hours as f64 * dice.between(0.2, 0.9)) as i64 * HOUR_MICROS)
+                    .then(|| {
+                        granted
+                            + (hours as f64 * dice.between(0.2, 0.9)) as i64 * HOUR_MICROS
+                    })
                     .filter(|t| *t < micros(as_of())),
             );
-            out.by.push(if dice.chance(0.7) { "admin" } else { "ops.lead" });
+            out.by.push(if dice.chance(0.7) {
+                "admin"
+            } else {
+                "ops.lead"
+            });
         }
     }
     out
-}
-
-impl Deal {
-    /// The signals observed up to the end of `snapshot` (a day).
-    fn observed(&self, snapshot: i32) -> Observed {
-        let cutoff = micros(snapshot + 1);
-        let mut seen = Observed::default();
-        for (time, kind, spec_dwell) in self.events.iter().take_while(|e| e.0 < cutoff) {
-            let _ = time;
-            match (*kind, spec_dwell) {
-                ("page_view", Some(dwell)) => {
-                    seen.spec_views += 1;
-                    seen.max_dwell = seen.max_dwell.max(*dwell);
-                }
-                ("email_sent", _) => seen.emails += 1,
-                ("email_click", _) => seen.clicks += 1,
-                ("legal_review", _) => seen.legal = true,
-                _ => {}
-            }
-        }
-        seen
-    }
-
-    fn open_at(&self, snapshot: i32) -> bool {
-        day_of(self.created) <= snapshot
-            && self.closed.is_none_or(|closed| day_of(closed) > snapshot)
-    }
-}
-
-/// Canvas forecast for a deal at a snapshot: the stage probability moved by
-/// the lifts of the canvas version in force on the signals seen so far.
-fn forecast(deal: &Deal, snapshot: i32, version: &[f64; 6]) -> (&'static str, f64) {
-    let progress = f64::from(snapshot - day_of(deal.created))
-        / f64::from((deal.expected_close - day_of(deal.created)).max(1));
-    let (stage, base) = stage_at(progress);
-    let seen = deal.observed(snapshot);
-    let click_rate = if seen.emails > 0 { seen.clicks as f64 / seen.emails as f64 } else { 1.0 };
-    let holds = [
-        seen.spec_views >= 3,
-        seen.max_dwell > 120.0,
-        click_rate < 0.05,
-        seen.legal,
-        deal.overloaded,
-        deal.tight_slack,
-    ];
-    let odds = holds
-        .iter()
-        .zip(version)
-        .filter(|(h, _)| **h)
-        .fold(base / (1.0 - base), |odds, (_, lift)| odds * (1.0 + lift));
-    (stage, ((odds / (1.0 + odds)) * 1e4).round() / 1e4)
 }
 
 impl Deals {
@@ -388,8 +346,8 @@ impl Deals {
         Ok(vec![
             self.opportunities()?,
             self.signals()?,
-            self.snapshots()?,
-            canvas()?,
+            super::forecasts::snapshots(&self.deals)?,
+            super::canvas::table()?,
             self.grant_table()?,
         ])
     }
@@ -407,9 +365,18 @@ impl Deals {
         let rows = batch(
             "opportunities",
             vec![
-                ("opportunity_id", Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.id)))),
-                ("customer_id", Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.customer)))),
-                ("owner_id", Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.owner)))),
+                (
+                    "opportunity_id",
+                    Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.id))),
+                ),
+                (
+                    "customer_id",
+                    Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.customer))),
+                ),
+                (
+                    "owner_id",
+                    Arc::new(Int64Array::from_iter_values(d.iter().map(|x| x.owner))),
+                ),
                 (
                     "product_line",
                     Arc::new(StringArray::from_iter_values(
@@ -422,8 +389,14 @@ impl Deals {
                         d.iter().map(|x| super::world::REGIONS[x.region].0),
                     )),
                 ),
-                ("stage", Arc::new(StringArray::from_iter_values(d.iter().map(|x| x.stage)))),
-                ("amount", Arc::new(Float64Array::from_iter_values(d.iter().map(|x| x.amount)))),
+                (
+                    "stage",
+                    Arc::new(StringArray::from_iter_values(d.iter().map(|x| x.stage))),
+                ),
+                (
+                    "amount",
+                    Arc::new(Float64Array::from_iter_values(d.iter().map(|x| x.amount))),
+                ),
                 (
                     "created_at",
                     Arc::new(utc(TimestampMicrosecondArray::from_iter_values(
@@ -432,11 +405,15 @@ impl Deals {
                 ),
                 (
                     "expected_close_date",
-                    Arc::new(Date32Array::from_iter_values(d.iter().map(|x| x.expected_close))),
+                    Arc::new(Date32Array::from_iter_values(
+                        d.iter().map(|x| x.expected_close),
+                    )),
                 ),
                 (
                     "delivery_cycle",
-                    Arc::new(StringArray::from_iter_values(d.iter().map(|x| x.quarter.as_str()))),
+                    Arc::new(StringArray::from_iter_values(
+                        d.iter().map(|x| x.quarter.as_str()),
+                    )),
                 ),
                 (
                     "closed_at",
@@ -444,10 +421,17 @@ impl Deals {
                         d.iter().map(|x| x.closed).collect::<Vec<_>>(),
                     ))),
                 ),
-                ("won", Arc::new(BooleanArray::from(d.iter().map(|x| x.won).collect::<Vec<_>>()))),
+                (
+                    "won",
+                    Arc::new(BooleanArray::from(
+                        d.iter().map(|x| x.won).collect::<Vec<_>>(),
+                    )),
+                ),
                 (
                     "won_amount",
-                    Arc::new(Float64Array::from(d.iter().map(|x| x.won_amount).collect::<Vec<_>>())),
+                    Arc::new(Float64Array::from(
+                        d.iter().map(|x| x.won_amount).collect::<Vec<_>>(),
+                    )),
                 ),
                 ("required_tags", Arc::new(tags.finish())),
             ],
@@ -465,71 +449,50 @@ impl Deals {
                 "customer_signals",
                 vec![
                     ("event_id", Arc::new(Int64Array::from_iter_values(ids))),
-                    ("customer_id", Arc::new(Int64Array::from_iter_values(events.iter().map(|e| e.customer)))),
+                    (
+                        "customer_id",
+                        Arc::new(Int64Array::from_iter_values(
+                            events.iter().map(|e| e.customer),
+                        )),
+                    ),
                     (
                         "opportunity_id",
-                        Arc::new(Int64Array::from(events.iter().map(|e| e.opportunity).collect::<Vec<_>>())),
+                        Arc::new(Int64Array::from(
+                            events.iter().map(|e| e.opportunity).collect::<Vec<_>>(),
+                        )),
                     ),
                     (
                         "event_time",
                         Arc::new(
-                            TimestampMicrosecondArray::from_iter_values(events.iter().map(|e| e.time))
-                                .with_timezone("UTC"),
+                            TimestampMicrosecondArray::from_iter_values(
+                                events.iter().map(|e| e.time),
+                            )
+                            .with_timezone("UTC"),
                         ),
                     ),
-                    ("event_type", Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.kind)))),
-                    ("page", Arc::new(StringArray::from(events.iter().map(|e| e.page).collect::<Vec<_>>()))),
+                    (
+                        "event_type",
+                        Arc::new(StringArray::from_iter_values(
+                            events.iter().map(|e| e.kind),
+                        )),
+                    ),
+                    (
+                        "page",
+                        Arc::new(StringArray::from(
+                            events.iter().map(|e| e.page).collect::<Vec<_>>(),
+                        )),
+                    ),
                     (
                         "dwell_seconds",
-                        Arc::new(Float64Array::from(events.iter().map(|e| e.dwell).collect::<Vec<_>>())),
+                        Arc::new(Float64Array::from(
+                            events.iter().map(|e| e.dwell).collect::<Vec<_>>(),
+                        )),
                     ),
                 ],
             )?;
             parts.push((Some(format!("month={month}")), rows));
         }
         TableData::new("customer_signals", parts)
-    }
-
-    fn snapshots(&self) -> Result<TableData, ArrowError> {
-        let versions = canvas_versions();
-        let mut parts = Vec::new();
-        for snapshot in month_ends(start(), as_of()) {
-            let (version, _, _, lifts, _) = versions
-                .iter()
-                .rev()
-                .find(|v| v.1 <= snapshot)
-                .unwrap_or(&versions[0]);
-            let open: Vec<&Deal> = self.deals.iter().filter(|d| d.open_at(snapshot)).collect();
-            let forecasts: Vec<(&str, f64)> =
-                open.iter().map(|d| forecast(d, snapshot, lifts)).collect();
-            let rows = batch(
-                "forecast_snapshots",
-                vec![
-                    ("opportunity_id", Arc::new(Int64Array::from_iter_values(open.iter().map(|d| d.id)))),
-                    ("stage", Arc::new(StringArray::from_iter_values(forecasts.iter().map(|f| f.0)))),
-                    (
-                        "win_probability",
-                        Arc::new(Float64Array::from_iter_values(forecasts.iter().map(|f| f.1))),
-                    ),
-                    (
-                        "forecast_amount",
-                        Arc::new(Float64Array::from_iter_values(open.iter().map(|d| d.amount))),
-                    ),
-                    (
-                        "expected_close_date",
-                        Arc::new(Date32Array::from_iter_values(
-                            open.iter().map(|d| d.expected_close.max(snapshot + 14)),
-                        )),
-                    ),
-                    (
-                        "canvas_version",
-                        Arc::new(Int64Array::from_iter_values(open.iter().map(|_| *version))),
-                    ),
-                ],
-            )?;
-            parts.push((Some(format!("snapshot_date={}", super::iso(snapshot))), rows));
-        }
-        TableData::new("forecast_snapshots", parts)
     }
 
     fn grant_table(&self) -> Result<TableData, ArrowError> {
@@ -540,48 +503,27 @@ impl Deals {
         let rows = batch(
             "project_grants",
             vec![
-                ("grant_id", Arc::new(Int64Array::from_iter_values(1..=g.member.len() as i64))),
+                (
+                    "grant_id",
+                    Arc::new(Int64Array::from_iter_values(1..=g.member.len() as i64)),
+                ),
                 ("member_id", Arc::new(Int64Array::from(g.member.clone()))),
                 ("project_id", Arc::new(Int64Array::from(g.project.clone()))),
-                ("granted_at", ts(g.granted.iter().copied().map(Some).collect())),
-                ("expires_at", ts(g.expires.iter().copied().map(Some).collect())),
+                (
+                    "granted_at",
+                    ts(g.granted.iter().copied().map(Some).collect()),
+                ),
+                (
+                    "expires_at",
+                    ts(g.expires.iter().copied().map(Some).collect()),
+                ),
                 ("revoked_at", ts(g.revoked.clone())),
-                ("granted_by", Arc::new(StringArray::from_iter_values(g.by.iter().copied()))),
+                (
+                    "granted_by",
+                    Arc::new(StringArray::from_iter_values(g.by.iter().copied())),
+                ),
             ],
         )?;
         TableData::new("project_grants", vec![(None, rows)])
     }
-}
-
-fn canvas() -> Result<TableData, ArrowError> {
-    let mut rows: Vec<(i64, i32, &str, f64, &str, &super::truth::Rule)> = Vec::new();
-    for (version, from, by, lifts, note) in canvas_versions() {
-        for (rule, lift) in WIN_RULES.iter().zip(lifts) {
-            rows.push((version, from, by, lift, note, rule));
-        }
-    }
-    let text = |f: &dyn Fn(&(i64, i32, &str, f64, &str, &super::truth::Rule)) -> String| {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
-    };
-    let data = batch(
-        "signal_weights",
-        vec![
-            ("rule_id", text(&|r| r.5.rule_id.to_string())),
-            ("signal", text(&|r| r.5.signal.to_string())),
-            ("operator", text(&|r| r.5.operator.to_string())),
-            ("threshold", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.5.threshold)))),
-            ("lift", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.3)))),
-            ("version", Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0)))),
-            (
-                "effective_from",
-                Arc::new(
-                    TimestampMicrosecondArray::from_iter_values(rows.iter().map(|r| micros(r.1)))
-                        .with_timezone("UTC"),
-                ),
-            ),
-            ("changed_by", text(&|r| r.2.to_string())),
-            ("note", text(&|r| r.4.to_string())),
-        ],
-    )?;
-    TableData::new("signal_weights", vec![(None, data)])
 }

@@ -31,7 +31,11 @@ impl Dice {
 
     /// Uniform integer in [lo, hi] (inclusive).
     pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo { lo } else { self.0.random_range(lo..=hi) }
+        if hi <= lo {
+            lo
+        } else {
+            self.0.random_range(lo..=hi)
+        }
     }
 
     /// Uniform index below `n` (which must be positive).

@@ -87,35 +87,49 @@ impl Health {
         let tenure_weeks = f64::from(week - c.acquired_on) / 7.0;
         u.customer.push(c.id);
         u.week.push(week);
-        u.uptime.push(round2((99.0 + 0.6 * h + dice.normal(0.0, 0.4)).clamp(80.0, 100.0)));
-        u.api_calls.push((seats * 40.0 * dice.lognormal(0.5 * h, 0.3)).round() as i64);
-        u.active_users.push(dice.binomial(c.seats, sigmoid(0.5 + 0.8 * h)));
+        u.uptime.push(round2(
+            (99.0 + 0.6 * h + dice.normal(0.0, 0.4)).clamp(80.0, 100.0),
+        ));
+        u.api_calls
+            .push((seats * 40.0 * dice.lognormal(0.5 * h, 0.3)).round() as i64);
+        u.active_users
+            .push(dice.binomial(c.seats, sigmoid(0.5 + 0.8 * h)));
         u.seats.push(c.seats);
-        u.adoption.push(round2(100.0 * sigmoid(0.2 + 0.7 * h + dice.normal(0.0, 0.2))));
-        u.training.push(round2(100.0 * sigmoid(-0.5 + 0.6 * h + 0.03 * tenure_weeks.min(52.0))));
+        u.adoption.push(round2(
+            100.0 * sigmoid(0.2 + 0.7 * h + dice.normal(0.0, 0.2)),
+        ));
+        u.training.push(round2(
+            100.0 * sigmoid(-0.5 + 0.6 * h + 0.03 * tenure_weeks.min(52.0)),
+        ));
         u.posts.push(dice.poisson((-0.5 + 0.6 * h).exp()));
         u.login_days.push(dice.binomial(7, sigmoid(1.0 + 0.9 * h)));
-        u.nps.push(
-            dice.chance(1.0 / 13.0)
-                .then(|| (7.0 + 1.5 * h + dice.normal(0.0, 1.5)).round().clamp(0.0, 10.0) as i64),
-        );
+        u.nps.push(dice.chance(1.0 / 13.0).then(|| {
+            (7.0 + 1.5 * h + dice.normal(0.0, 1.5))
+                .round()
+                .clamp(0.0, 10.0) as i64
+        }));
         u.days_late.push(dice.poisson((1.0 - 0.8 * h).exp()));
         u.exec_meetings.push(dice.poisson(0.3 * (0.5 * h).exp()));
 
         let t = &mut self.tickets;
         for _ in 0..dice.poisson(0.01 * seats.sqrt() * (-0.5 * h).exp()) {
             let opened = micros(week) + dice.int(0, 7 * DAY_MICROS - 1);
-            let severity = ["low", "medium", "high", "critical"][dice.weighted(&[0.4, 0.35, 0.2, 0.05])];
-            let resolved = opened + (dice.lognormal(24f64.ln(), 1.0) * HOUR_MICROS as f64) as i64;
+            let severity = ["low", "medium", "high", "critical"]
+                [dice.weighted(&[0.4, 0.35, 0.2, 0.05])];
+            let resolved =
+                opened + (dice.lognormal(24f64.ln(), 1.0) * HOUR_MICROS as f64) as i64;
             t.customer.push(c.id);
             t.opened.push(opened);
             t.severity.push(severity);
-            t.first_response.push(round2(dice.lognormal(60f64.ln() - 0.3 * h, 0.5)));
-            t.resolved.push((resolved < micros(as_of())).then_some(resolved));
-            t.csat.push(
-                dice.chance(0.4)
-                    .then(|| (3.5 + 0.8 * h + dice.normal(0.0, 0.8)).round().clamp(1.0, 5.0) as i64),
-            );
+            t.first_response
+                .push(round2(dice.lognormal(60f64.ln() - 0.3 * h, 0.5)));
+            t.resolved
+                .push((resolved < micros(as_of())).then_some(resolved));
+            t.csat.push(dice.chance(0.4).then(|| {
+                (3.5 + 0.8 * h + dice.normal(0.0, 0.8))
+                    .round()
+                    .clamp(1.0, 5.0) as i64
+            }));
         }
     }
 
@@ -148,10 +162,19 @@ impl Health {
         let tickets = batch(
             "service_tickets",
             vec![
-                ("ticket_id", Arc::new(Int64Array::from_iter_values(1..=t.customer.len() as i64))),
+                (
+                    "ticket_id",
+                    Arc::new(Int64Array::from_iter_values(1..=t.customer.len() as i64)),
+                ),
                 ("customer_id", int(&t.customer)),
-                ("opened_at", ts(t.opened.iter().copied().map(Some).collect())),
-                ("severity", Arc::new(StringArray::from_iter_values(t.severity.iter().copied()))),
+                (
+                    "opened_at",
+                    ts(t.opened.iter().copied().map(Some).collect()),
+                ),
+                (
+                    "severity",
+                    Arc::new(StringArray::from_iter_values(t.severity.iter().copied())),
+                ),
                 ("first_response_minutes", float(&t.first_response)),
                 ("resolved_at", ts(t.resolved.clone())),
                 ("csat", Arc::new(Int64Array::from(t.csat.clone()))),

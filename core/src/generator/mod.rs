@@ -6,9 +6,11 @@
 //! checked against) are in [`truth`] and written to `_generator.json`.
 
 mod calendar;
+mod canvas;
 mod customers;
 mod deals;
 mod dice;
+mod forecasts;
 mod health;
 mod people;
 mod purchases;
@@ -45,7 +47,10 @@ pub struct GenOptions {
 
 impl Default for GenOptions {
     fn default() -> Self {
-        Self { scale: 1.0, seed: 42 }
+        Self {
+            scale: 1.0,
+            seed: 42,
+        }
     }
 }
 
@@ -105,8 +110,9 @@ impl TableData {
         name: &str,
         parts: Vec<(Option<String>, RecordBatch)>,
     ) -> Result<Self, ArrowError> {
-        let spec = contract::table(name)
-            .ok_or_else(|| ArrowError::InvalidArgumentError(format!("no table {name}")))?;
+        let spec = contract::table(name).ok_or_else(|| {
+            ArrowError::InvalidArgumentError(format!("no table {name}"))
+        })?;
         Ok(Self { spec, parts })
     }
 
@@ -130,7 +136,10 @@ pub(crate) fn batch(
             .find(|(name, _)| name == field.name())
             .map(|(_, a)| Arc::clone(a))
             .ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("{table}: no column {}", field.name()))
+                ArrowError::InvalidArgumentError(format!(
+                    "{table}: no column {}",
+                    field.name()
+                ))
             })?;
         ordered.push(array);
     }
@@ -147,7 +156,10 @@ pub async fn generate(
 ) -> Result<GenReport, LakeError> {
     options
         .validate()
-        .map_err(|reason| LakeError::InvalidLocation { location: out.into(), reason })?;
+        .map_err(|reason| LakeError::InvalidLocation {
+            location: out.into(),
+            reason,
+        })?;
     let location = LakeLocation::parse(out)?;
     write::prepare_folder(&location, replace).await?;
 
@@ -163,11 +175,22 @@ pub async fn generate(
     }
     let marker = truth::marker_json(options, &report);
     let path = location.path(MARKER_FILE);
-    location.store().put(&path, marker.into_bytes().into()).await.map_err(|source| {
-        LakeError::Store { action: "cannot write", path: location.describe(&path), source }
-    })?;
+    location
+        .store()
+        .put(&path, marker.into_bytes().into())
+        .await
+        .map_err(|source| LakeError::Store {
+            action: "cannot write",
+            path: location.describe(&path),
+            source,
+        })?;
     progress.finish();
-    tracing::info!(lake = out, scale = options.scale, seed = options.seed, "lake generated");
+    tracing::info!(
+        lake = out,
+        scale = options.scale,
+        seed = options.seed,
+        "lake generated"
+    );
     Ok(report)
 }
 

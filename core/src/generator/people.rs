@@ -86,7 +86,12 @@ pub fn generate(options: GenOptions) -> People {
     }
     let (capacity, quarter_slack) = capacity(&mut dice, options);
     let activity = activity(&mut dice, &members);
-    People { members, capacity, quarter_slack, activity }
+    People {
+        members,
+        capacity,
+        quarter_slack,
+        activity,
+    }
 }
 
 fn member(dice: &mut Dice, id: i64, role: &'static str) -> Member {
@@ -103,7 +108,11 @@ fn member(dice: &mut Dice, id: i64, role: &'static str) -> Member {
         soft: dice.sample(SOFT_SKILLS, soft_count),
         weekly_hours,
         booked_hours: (weekly_hours * dice.between(0.3, 1.0)).round(),
-        load: if overloaded { dice.between(9.0, 13.0) } else { dice.between(3.0, 7.5) },
+        load: if overloaded {
+            dice.between(9.0, 13.0)
+        } else {
+            dice.between(3.0, 7.5)
+        },
         base_response: dice.between(25.0, 60.0),
     }
 }
@@ -115,7 +124,10 @@ fn dice_count(dice: &mut Dice, role: &str) -> usize {
     }
 }
 
-fn capacity(dice: &mut Dice, options: GenOptions) -> (Vec<Capacity>, Vec<(usize, String, f64)>) {
+fn capacity(
+    dice: &mut Dice,
+    options: GenOptions,
+) -> (Vec<Capacity>, Vec<(usize, String, f64)>) {
     let mut rows = Vec::new();
     let mut quarters: Vec<(usize, String, f64)> = Vec::new();
     for (region, (_, share, _)) in REGIONS.iter().enumerate() {
@@ -123,7 +135,10 @@ fn capacity(dice: &mut Dice, options: GenOptions) -> (Vec<Capacity>, Vec<(usize,
         let mut week = start();
         while week <= capacity_until() {
             let quarter = quarter_label(week);
-            let target = match quarters.iter().find(|(r, q, _)| *r == region && *q == quarter) {
+            let target = match quarters
+                .iter()
+                .find(|(r, q, _)| *r == region && *q == quarter)
+            {
                 Some((_, _, slack)) => *slack,
                 None => {
                     let slack = *dice.pick(SLACK_LEVELS);
@@ -150,7 +165,9 @@ fn capacity(dice: &mut Dice, options: GenOptions) -> (Vec<Capacity>, Vec<(usize,
             let (cap, booked) = rows
                 .iter()
                 .filter(|c| c.region == region && quarter_label(c.week_start) == quarter)
-                .fold((0.0, 0.0), |(c, b), row| (c + row.capacity_hours, b + row.booked_hours));
+                .fold((0.0, 0.0), |(c, b), row| {
+                    (c + row.capacity_hours, b + row.booked_hours)
+                });
             (region, quarter, (cap - booked) / cap)
         })
         .collect();
@@ -165,13 +182,19 @@ fn activity(dice: &mut Dice, members: &[Member]) -> Activity {
                 continue;
             }
             let accounts = dice.poisson(rep.load).max(1);
-            let slower = if accounts > 8 { 1.0 + OVERLOAD_LATENCY_INCREASE } else { 1.0 };
+            let slower = if accounts > 8 {
+                1.0 + OVERLOAD_LATENCY_INCREASE
+            } else {
+                1.0
+            };
             out.rep.push(rep.id);
             out.date.push(date);
             out.accounts.push(accounts);
             out.emails.push(dice.poisson(6.0 * accounts as f64));
             out.calls.push(dice.poisson(2.0 * accounts as f64));
-            out.response.push(round1(rep.base_response * slower * dice.lognormal(0.0, 0.15)));
+            out.response.push(round1(
+                rep.base_response * slower * dice.lognormal(0.0, 0.15),
+            ));
         }
     }
     out
@@ -181,7 +204,9 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn tag_list<'a>(lists: impl Iterator<Item = &'a [&'static str]>) -> ListBuilder<StringBuilder> {
+fn tag_list<'a>(
+    lists: impl Iterator<Item = &'a [&'static str]>,
+) -> ListBuilder<StringBuilder> {
     let mut builder = ListBuilder::new(StringBuilder::new());
     for list in lists {
         for tag in list {
@@ -195,7 +220,10 @@ fn tag_list<'a>(lists: impl Iterator<Item = &'a [&'static str]>) -> ListBuilder<
 impl People {
     /// Account executives, the owners of deals.
     pub fn reps(&self) -> Vec<&Member> {
-        self.members.iter().filter(|m| m.role == "account_executive").collect()
+        self.members
+            .iter()
+            .filter(|m| m.role == "account_executive")
+            .collect()
     }
 
     /// Slack of a region over a delivery cycle (1.0 when not planned).
@@ -211,27 +239,45 @@ impl People {
         let members = batch(
             "members",
             vec![
-                ("member_id", Arc::new(Int64Array::from_iter_values(m.iter().map(|x| x.id)))),
+                (
+                    "member_id",
+                    Arc::new(Int64Array::from_iter_values(m.iter().map(|x| x.id))),
+                ),
                 (
                     "name",
                     Arc::new(StringArray::from_iter_values(
                         m.iter().map(|x| person_name(x.id as usize)),
                     )),
                 ),
-                ("role", Arc::new(StringArray::from_iter_values(m.iter().map(|x| x.role)))),
+                (
+                    "role",
+                    Arc::new(StringArray::from_iter_values(m.iter().map(|x| x.role))),
+                ),
                 (
                     "region",
-                    Arc::new(StringArray::from_iter_values(m.iter().map(|x| REGIONS[x.region].0))),
+                    Arc::new(StringArray::from_iter_values(
+                        m.iter().map(|x| REGIONS[x.region].0),
+                    )),
                 ),
-                ("hard_skills", Arc::new(tag_list(m.iter().map(|x| x.hard.as_slice())).finish())),
-                ("soft_skills", Arc::new(tag_list(m.iter().map(|x| x.soft.as_slice())).finish())),
+                (
+                    "hard_skills",
+                    Arc::new(tag_list(m.iter().map(|x| x.hard.as_slice())).finish()),
+                ),
+                (
+                    "soft_skills",
+                    Arc::new(tag_list(m.iter().map(|x| x.soft.as_slice())).finish()),
+                ),
                 (
                     "weekly_hours",
-                    Arc::new(Float64Array::from_iter_values(m.iter().map(|x| x.weekly_hours))),
+                    Arc::new(Float64Array::from_iter_values(
+                        m.iter().map(|x| x.weekly_hours),
+                    )),
                 ),
                 (
                     "booked_hours",
-                    Arc::new(Float64Array::from_iter_values(m.iter().map(|x| x.booked_hours))),
+                    Arc::new(Float64Array::from_iter_values(
+                        m.iter().map(|x| x.booked_hours),
+                    )),
                 ),
             ],
         )?;
@@ -241,10 +287,16 @@ impl People {
             vec![
                 ("rep_id", Arc::new(Int64Array::from(a.rep.clone()))),
                 ("activity_date", Arc::new(Date32Array::from(a.date.clone()))),
-                ("accounts_touched", Arc::new(Int64Array::from(a.accounts.clone()))),
+                (
+                    "accounts_touched",
+                    Arc::new(Int64Array::from(a.accounts.clone())),
+                ),
                 ("emails_sent", Arc::new(Int64Array::from(a.emails.clone()))),
                 ("calls", Arc::new(Int64Array::from(a.calls.clone()))),
-                ("avg_response_minutes", Arc::new(Float64Array::from(a.response.clone()))),
+                (
+                    "avg_response_minutes",
+                    Arc::new(Float64Array::from(a.response.clone())),
+                ),
             ],
         )?;
         let c = &self.capacity;
@@ -253,23 +305,37 @@ impl People {
             vec![
                 (
                     "region",
-                    Arc::new(StringArray::from_iter_values(c.iter().map(|x| REGIONS[x.region].0))),
+                    Arc::new(StringArray::from_iter_values(
+                        c.iter().map(|x| REGIONS[x.region].0),
+                    )),
                 ),
-                ("week_start", Arc::new(Date32Array::from_iter_values(c.iter().map(|x| x.week_start)))),
+                (
+                    "week_start",
+                    Arc::new(Date32Array::from_iter_values(
+                        c.iter().map(|x| x.week_start),
+                    )),
+                ),
                 (
                     "delivery_cycle",
                     Arc::new(StringArray::from_iter_values(
                         c.iter().map(|x| quarter_label(x.week_start)),
                     )),
                 ),
-                ("engineers", Arc::new(Int64Array::from_iter_values(c.iter().map(|x| x.engineers)))),
+                (
+                    "engineers",
+                    Arc::new(Int64Array::from_iter_values(c.iter().map(|x| x.engineers))),
+                ),
                 (
                     "capacity_hours",
-                    Arc::new(Float64Array::from_iter_values(c.iter().map(|x| x.capacity_hours))),
+                    Arc::new(Float64Array::from_iter_values(
+                        c.iter().map(|x| x.capacity_hours),
+                    )),
                 ),
                 (
                     "booked_hours",
-                    Arc::new(Float64Array::from_iter_values(c.iter().map(|x| x.booked_hours))),
+                    Arc::new(Float64Array::from_iter_values(
+                        c.iter().map(|x| x.booked_hours),
+                    )),
                 ),
             ],
         )?;

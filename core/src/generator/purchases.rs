@@ -24,7 +24,11 @@ pub fn generate(options: GenOptions, customers: &[Customer]) -> Purchases {
     let mut dice = Dice::new(options.seed, "purchases");
     let (r, alpha, a, b) = BGNBD;
     let (p, q, gamma) = GAMMA_GAMMA;
-    let mut out = Purchases { customer: Vec::new(), date: Vec::new(), amount: Vec::new() };
+    let mut out = Purchases {
+        customer: Vec::new(),
+        date: Vec::new(),
+        amount: Vec::new(),
+    };
     for c in customers {
         let rate_per_week = dice.gamma(r, 1.0 / alpha);
         let dropout = dice.beta(a, b);
@@ -63,10 +67,18 @@ impl Purchases {
             vec![
                 (
                     "transaction_id",
-                    Arc::new(Int64Array::from_iter_values(1..=self.customer.len() as i64)),
+                    Arc::new(Int64Array::from_iter_values(
+                        1..=self.customer.len() as i64,
+                    )),
                 ),
-                ("customer_id", Arc::new(Int64Array::from(self.customer.clone()))),
-                ("transaction_date", Arc::new(Date32Array::from(self.date.clone()))),
+                (
+                    "customer_id",
+                    Arc::new(Int64Array::from(self.customer.clone())),
+                ),
+                (
+                    "transaction_date",
+                    Arc::new(Date32Array::from(self.date.clone())),
+                ),
                 ("amount", Arc::new(Float64Array::from(self.amount.clone()))),
             ],
         )?;

@@ -9,7 +9,11 @@ pub const REGIONS: &[(&str, f64, &[&str])] = &[
     ("UK-IE", 0.12, &["United Kingdom", "Ireland"]),
     ("DACH", 0.14, &["Germany", "Austria", "Switzerland"]),
     ("Nordics", 0.08, &["Sweden", "Norway", "Denmark", "Finland"]),
-    ("APAC", 0.14, &["Japan", "Singapore", "India", "South Korea"]),
+    (
+        "APAC",
+        0.14,
+        &["Japan", "Singapore", "India", "South Korea"],
+    ),
     ("ANZ", 0.08, &["Australia", "New Zealand"]),
 ];
 
@@ -35,11 +39,37 @@ pub const INDUSTRIES: &[&str] = &[
 
 /// Product lines with a deal-size factor and the hard skills delivery needs.
 pub const PRODUCT_LINES: &[(&str, f64, &[&str])] = &[
-    ("Core Platform", 1.0, &["kubernetes", "cloud-aws", "cloud-azure", "integration", "security"]),
-    ("Analytics", 0.8, &["sql", "data-engineering", "ml", "analytics"]),
-    ("Edge Devices", 1.3, &["iot", "edge-hardware", "networking", "security"]),
-    ("Services", 0.6, &["integration", "sap", "salesforce", "analytics"]),
-    ("Support Plus", 0.4, &["networking", "security", "integration"]),
+    (
+        "Core Platform",
+        1.0,
+        &[
+            "kubernetes",
+            "cloud-aws",
+            "cloud-azure",
+            "integration",
+            "security",
+        ],
+    ),
+    (
+        "Analytics",
+        0.8,
+        &["sql", "data-engineering", "ml", "analytics"],
+    ),
+    (
+        "Edge Devices",
+        1.3,
+        &["iot", "edge-hardware", "networking", "security"],
+    ),
+    (
+        "Services",
+        0.6,
+        &["integration", "sap", "salesforce", "analytics"],
+    ),
+    (
+        "Support Plus",
+        0.4,
+        &["networking", "security", "integration"],
+    ),
 ];
 
 /// Every hard skill tag.
@@ -107,8 +137,16 @@ const COMPANY_WORDS: &[&str] = &[
     "Juniper", "Keystone", "Lumen", "Meridian", "Nova", "Orion", "Pioneer", "Quarry",
     "Ridge", "Summit", "Tidal", "Union", "Vertex", "Willow", "Zenith",
 ];
-const COMPANY_SUFFIXES: &[&str] =
-    &["Systems", "Labs", "Industries", "Health", "Logistics", "Energy", "Retail", "Group"];
+const COMPANY_SUFFIXES: &[&str] = &[
+    "Systems",
+    "Labs",
+    "Industries",
+    "Health",
+    "Logistics",
+    "Energy",
+    "Retail",
+    "Group",
+];
 
 /// A person's name, unique per `id` for the first 600 ids.
 pub fn person_name(id: usize) -> String {

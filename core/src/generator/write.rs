@@ -20,7 +20,10 @@ const ROWS_PER_GROUP: usize = 128 * 1024;
 /// Makes sure the output folder can take a new lake: it must be absent or
 /// empty, or `replace` must be set, in which case contract tables and the
 /// generator marker are removed first (other files are left alone).
-pub async fn prepare_folder(location: &LakeLocation, replace: bool) -> Result<(), LakeError> {
+pub async fn prepare_folder(
+    location: &LakeLocation,
+    replace: bool,
+) -> Result<(), LakeError> {
     if let Some(root) = location.local_root() {
         std::fs::create_dir_all(root).map_err(|e| LakeError::InvalidLocation {
             location: location.display().to_string(),
@@ -54,15 +57,25 @@ pub async fn prepare_folder(location: &LakeLocation, replace: bool) -> Result<()
 async fn remove_prefix(location: &LakeLocation, relative: &str) -> Result<(), LakeError> {
     let prefix = location.path(relative);
     let store = location.store();
-    let objects: Vec<_> = store.list(Some(&prefix)).try_collect().await.map_err(|source| {
-        LakeError::Store { action: "cannot list", path: location.describe(&prefix), source }
-    })?;
+    let objects: Vec<_> =
+        store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|source| LakeError::Store {
+                action: "cannot list",
+                path: location.describe(&prefix),
+                source,
+            })?;
     for object in objects {
-        store.delete(&object.location).await.map_err(|source| LakeError::Store {
-            action: "cannot delete",
-            path: location.describe(&object.location),
-            source,
-        })?;
+        store
+            .delete(&object.location)
+            .await
+            .map_err(|source| LakeError::Store {
+                action: "cannot delete",
+                path: location.describe(&object.location),
+                source,
+            })?;
     }
     if let Some(root) = location.local_root() {
         // Local stores leave empty folders behind; a lake should not.
@@ -72,7 +85,10 @@ async fn remove_prefix(location: &LakeLocation, relative: &str) -> Result<(), La
 }
 
 /// Writes one table; returns the number of files written.
-pub async fn write_table(location: &LakeLocation, table: &TableData) -> Result<usize, LakeError> {
+pub async fn write_table(
+    location: &LakeLocation,
+    table: &TableData,
+) -> Result<usize, LakeError> {
     let mut files = 0;
     for (partition, batch) in &table.parts {
         let folder = match partition {
@@ -84,13 +100,20 @@ pub async fn write_table(location: &LakeLocation, table: &TableData) -> Result<u
         while offset < batch.num_rows() || (offset == 0 && part == 0) {
             let len = ROWS_PER_FILE.min(batch.num_rows() - offset);
             let path = location.path(&format!("{folder}/part-{part:05}.parquet"));
-            let bytes = encode(&batch.slice(offset, len)).map_err(|source| LakeError::Write {
-                path: location.describe(&path),
-                source,
-            })?;
-            location.store().put(&path, bytes.into()).await.map_err(|source| {
-                LakeError::Store { action: "cannot write", path: location.describe(&path), source }
-            })?;
+            let bytes =
+                encode(&batch.slice(offset, len)).map_err(|source| LakeError::Write {
+                    path: location.describe(&path),
+                    source,
+                })?;
+            location
+                .store()
+                .put(&path, bytes.into())
+                .await
+                .map_err(|source| LakeError::Store {
+                    action: "cannot write",
+                    path: location.describe(&path),
+                    source,
+                })?;
             offset += len;
             part += 1;
             files += 1;
@@ -99,7 +122,9 @@ pub async fn write_table(location: &LakeLocation, table: &TableData) -> Result<u
     Ok(files)
 }
 
-fn encode(batch: &RecordBatch) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
+fn encode(
+    batch: &RecordBatch,
+) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
