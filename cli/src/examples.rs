@@ -21,11 +21,13 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The title of an example: its first comment line.
+/// The title of an example: its first comment line up to the first colon.
 pub fn title(sql: &str) -> &str {
-    sql.lines()
+    let first = sql
+        .lines()
         .find_map(|line| line.trim().strip_prefix("--"))
-        .map_or("", str::trim)
+        .unwrap_or("");
+    first.split(':').next().unwrap_or(first).trim()
 }
 
 #[cfg(test)]
