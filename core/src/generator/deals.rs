@@ -154,29 +154,62 @@ fn live_deal(
     } else {
         dice.int(-7, 14)
     };
-    let close_day = (deal.expected_close + slip as i32).max(day_of(deal.created) + 7);
+
+    // What the customer will do over the whole deal...
+    let spec_dwells: Vec<f64> = (0..dice.poisson((0.55 + 0.5 * interest).exp()))
+        .map(|_| {
+            (dice.lognormal(70f64.ln() + 0.25 * interest, 0.6) * 10.0).round() / 10.0
+        })
+        .collect();
+    let other_pages: Vec<(&'static str, f64)> = (0..dice.poisson(2.5))
+        .map(|_| {
+            let page = *dice.pick(&["pricing", "docs", "case_study", "blog"]);
+            (
+                page,
+                (dice.lognormal(45f64.ln(), 0.7) * 10.0).round() / 10.0,
+            )
+        })
+        .collect();
+    let emails = 3 + dice.poisson(6.0);
+    let click_rate = sigmoid(-2.4 + 0.5 * interest + dice.normal(0.0, 0.8));
+    let clicks = dice.binomial(emails, click_rate);
+    let meetings = dice.poisson(2.0);
+    let legal = dice.chance(sigmoid(-1.1 + 0.8 * interest));
+    let max_dwell = spec_dwells.iter().copied().fold(0.0, f64::max);
+
+    // ...decides the outcome by the true model...
+    let holds = [
+        spec_dwells.len() >= 3,
+        max_dwell > 120.0,
+        (clicks as f64 / emails as f64) < 0.05,
+        legal,
+        deal.overloaded,
+        deal.tight_slack,
+    ];
+    let won = dice.chance(win_probability(&holds));
+
+    // ...and when it ends: won deals run their (slipped) cycle, lost ones
+    // die part way, so late stages hold more future winners.
+    let created_day = day_of(deal.created);
+    let full_cycle = (deal.expected_close + slip as i32 - created_day).max(7);
+    let cycle = if won {
+        full_cycle
+    } else {
+        (f64::from(full_cycle) * dice.between(0.3, 1.0)) as i32
+    };
+    let close_day = created_day + cycle.max(7);
     let life_end = micros(close_day) + dice.int(9, 17) * HOUR_MICROS;
 
     let mut raw: Vec<(i64, &'static str, Option<&'static str>, Option<f64>)> = Vec::new();
     let at = |dice: &mut Dice, from: f64| {
         deal.created + (dice.between(from, 1.0) * (life_end - deal.created) as f64) as i64
     };
-    let spec_views = dice.poisson((0.55 + 0.5 * interest).exp());
-    let mut max_dwell: f64 = 0.0;
-    for _ in 0..spec_views {
-        let dwell =
-            (dice.lognormal(70f64.ln() + 0.25 * interest, 0.6) * 10.0).round() / 10.0;
-        max_dwell = max_dwell.max(dwell);
+    for dwell in spec_dwells {
         raw.push((at(dice, 0.0), "page_view", Some("spec_sheet"), Some(dwell)));
     }
-    for _ in 0..dice.poisson(2.5) {
-        let page = *dice.pick(&["pricing", "docs", "case_study", "blog"]);
-        let dwell = (dice.lognormal(45f64.ln(), 0.7) * 10.0).round() / 10.0;
+    for (page, dwell) in other_pages {
         raw.push((at(dice, 0.0), "page_view", Some(page), Some(dwell)));
     }
-    let emails = 3 + dice.poisson(6.0);
-    let click_rate = sigmoid(-2.4 + 0.5 * interest + dice.normal(0.0, 0.8));
-    let clicks = dice.binomial(emails, click_rate);
     let mut sends = Vec::new();
     for _ in 0..emails {
         let t = at(dice, 0.0);
@@ -187,25 +220,14 @@ fn live_deal(
         let t = sent + dice.int(HOUR_MICROS / 10, 48 * HOUR_MICROS);
         raw.push((t.min(life_end - 1), "email_click", None, None));
     }
-    for _ in 0..dice.poisson(2.0) {
+    for _ in 0..meetings {
         raw.push((at(dice, 0.0), "meeting", None, None));
     }
-    let legal = dice.chance(sigmoid(-1.1 + 0.8 * interest));
     if legal {
         raw.push((at(dice, 0.7), "legal_review", None, None));
     }
 
-    let holds = [
-        spec_views >= 3,
-        max_dwell > 120.0,
-        (clicks as f64 / emails as f64) < 0.05,
-        legal,
-        deal.overloaded,
-        deal.tight_slack,
-    ];
-    let closes = close_day < as_of();
-    if closes {
-        let won = dice.chance(win_probability(&holds));
+    if close_day < as_of() {
         deal.closed = Some(life_end);
         deal.won = Some(won);
         deal.won_amount = Some(if won {
@@ -215,16 +237,12 @@ fn live_deal(
         });
         deal.stage = if won { "Closed Won" } else { "Closed Lost" };
         if won {
-            raw.push((
-                life_end - dice.int(1, 72) * HOUR_MICROS,
-                "contract_sent",
-                None,
-                None,
-            ));
+            let sent = life_end - dice.int(1, 72) * HOUR_MICROS;
+            raw.push((sent, "contract_sent", None, None));
         }
     } else {
-        let progress = f64::from(as_of() - day_of(deal.created))
-            / f64::from((deal.expected_close - day_of(deal.created)).max(1));
+        let progress = f64::from(as_of() - created_day)
+            / f64::from((deal.expected_close - created_day).max(1));
         deal.stage = stage_at(progress).0;
     }
 
