@@ -1,24 +1,25 @@
 //! The SQL examples of `sql-examples/`, built into the binary so that
 //! `lakecast demo` works wherever the binary is installed.
 
+/// An example's file name and its SQL, read at compile time.
+macro_rules! example {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../sql-examples/", $name)))
+    };
+}
+
 /// `(file name, SQL)` of every example, in the order the demo runs them.
 pub const EXAMPLES: &[(&str, &str)] = &[
-    (
-        "00_lake_overview.sql",
-        include_str!("../../sql-examples/00_lake_overview.sql"),
-    ),
-    (
-        "01_open_pipeline.sql",
-        include_str!("../../sql-examples/01_open_pipeline.sql"),
-    ),
-    (
-        "02_what_drives_wins.sql",
-        include_str!("../../sql-examples/02_what_drives_wins.sql"),
-    ),
-    (
-        "03_rep_load.sql",
-        include_str!("../../sql-examples/03_rep_load.sql"),
-    ),
+    example!("00_lake_overview.sql"),
+    example!("01_open_pipeline.sql"),
+    example!("02_what_drives_wins.sql"),
+    example!("03_rep_load.sql"),
+    example!("04_canvas_win_rate.sql"),
+    example!("05_forecast_heatmap.sql"),
+    example!("06_slack_alerts.sql"),
+    example!("07_forecast_review.sql"),
+    example!("08_team_matching.sql"),
+    example!("09_health_model.sql"),
 ];
 
 /// The title of an example: its first comment line up to the first colon.

@@ -121,3 +121,41 @@ pub fn contract_text() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_function_reference_matches_the_code() {
+        let page = include_str!("../../docs/functions.md");
+        assert!(
+            page == to_markdown(&catalogue()),
+            "docs/functions.md is stale: run `lakecast functions --markdown > docs/functions.md`"
+        );
+    }
+
+    #[test]
+    fn every_function_has_a_description_arguments_and_an_example() {
+        let entries = catalogue();
+        assert!(entries.len() >= 20, "{} functions", entries.len());
+        for e in &entries {
+            let doc = e
+                .doc
+                .as_ref()
+                .unwrap_or_else(|| panic!("{} has no docs", e.name));
+            assert!(doc.description.len() > 20, "{}", e.name);
+            assert!(
+                doc.arguments.as_ref().is_some_and(|a| !a.is_empty()),
+                "{}",
+                e.name
+            );
+            let example = doc.sql_example.as_deref().unwrap_or("");
+            assert!(
+                example.contains(&e.name),
+                "{} example does not call it",
+                e.name
+            );
+        }
+    }
+}

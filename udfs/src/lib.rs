@@ -2,19 +2,54 @@
 //! math as DataFusion scalar and aggregate functions. No I/O happens here.
 //!
 //! Every front end registers them through [`register_all`], so the CLI, the
-//! server, Python and cluster executors always agree on the catalogue.
+//! server, Python and cluster executors always agree on the catalogue. The
+//! NULL rule, written once: a NULL in any required argument of a scalar
+//! function gives NULL; aggregates skip rows with a NULL input and return
+//! NULL when their result is undefined. A value outside a function's
+//! domain is an execution error naming the function, argument and value.
+
+mod common;
+mod docs;
+mod forecast;
+mod health;
+mod numeric;
+mod quality;
+mod roc_auc;
+mod sums;
+mod teams;
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub use forecast::apply_lifts;
+pub use quality::LOG_LOSS_EPSILON;
+
 /// Every scalar function Lakecast adds.
 pub fn scalar_functions() -> Vec<ScalarUDF> {
-    Vec::new()
+    vec![
+        forecast::weighted_win_rate(),
+        forecast::rep_load_penalty(),
+        forecast::resource_slack(),
+        forecast::slack_alert(),
+        forecast::signal_decay(),
+        forecast::heat_bucket(),
+        quality::forecast_deviation(),
+        teams::tag_coverage(),
+        teams::tag_jaccard(),
+        health::scale_minmax(),
+        health::health_band(),
+    ]
 }
 
 /// Every aggregate function Lakecast adds.
 pub fn aggregate_functions() -> Vec<AggregateUDF> {
-    Vec::new()
+    let mut all = vec![
+        forecast::combine_lifts(),
+        forecast::resource_slack_agg(),
+        health::health_score(),
+    ];
+    all.extend(quality::aggregates());
+    all
 }
 
 /// Registers every Lakecast function in a session.
