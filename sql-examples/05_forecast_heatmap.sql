@@ -21,10 +21,10 @@ top_customers AS (
     GROUP BY customer_id ORDER BY sum(amount) DESC, customer_id LIMIT 12
 )
 SELECT
-    customer || ' / ' || product_line                      AS row_label,
-    delivery_cycle                                         AS column_label,
-    round(sum(amount * win_probability) / sum(amount), 3)  AS value
+    customer || ' / ' || product_line                      AS "customer / product line",
+    delivery_cycle                                         AS "delivery cycle",
+    round(sum(amount * win_probability) / sum(amount), 3)  AS "win probability (amount-weighted)"
 FROM open_deals
 WHERE customer_id IN (SELECT customer_id FROM top_customers)
 GROUP BY customer, product_line, delivery_cycle
-ORDER BY row_label, column_label;
+ORDER BY 1, 2;

@@ -49,8 +49,15 @@ pub async fn run(fresh: bool) -> Result<ExitCode, String> {
             finish_io(written.and_then(|()| sink.flush()))?;
         }
     }
+    let (name, sql) = EXAMPLES
+        .iter()
+        .find(|(name, _)| name.contains("heatmap"))
+        .ok_or("the forecast heatmap example is missing")?;
+    let picture = folder.with_file_name("forecast-heatmap.png");
+    crate::heatmap::draw(&ctx, sql, name, title(sql), &picture).await?;
     finish_io(sink.write_text(&format!(
-        "\nQuery the demo lake yourself: lakecast sql --lake {lake}\n"
+        "\nForecast heatmap drawn to {}\nQuery the demo lake yourself: lakecast sql --lake {lake}\n",
+        picture.display()
     )))?;
     finish_io(sink.flush())
 }

@@ -3,6 +3,7 @@
 mod demo;
 mod examples;
 mod functions;
+mod heatmap;
 mod output;
 mod repl;
 mod run;
@@ -84,6 +85,34 @@ enum Command {
         #[arg(long, default_value_t = 200, value_name = "N")]
         max_rows: usize,
     },
+    /// Draw a query's (row label, column label, value) rows as a heatmap.
+    Heatmap {
+        /// The lake whose tables to query: a folder or URL.
+        #[arg(long, value_name = "LAKE")]
+        lake: Option<String>,
+        /// SQL whose last statement returns (row label, column label, value).
+        #[arg(
+            short = 'c',
+            long = "command",
+            value_name = "SQL",
+            conflicts_with = "file"
+        )]
+        command: Option<String>,
+        /// File of SQL statements; the last one's result is drawn.
+        #[arg(
+            short = 'f',
+            long = "file",
+            value_name = "FILE",
+            required_unless_present = "command"
+        )]
+        file: Option<PathBuf>,
+        /// Picture to write: FILE.png or FILE.svg.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Title above the picture (default: the file's first comment).
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// List every SQL function Lakecast adds, with signature and description.
     Functions {
         /// Print the Markdown reference page instead of plain text.
@@ -136,6 +165,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
             };
             run::sql(lake.as_deref(), command, file, settings).await
         }
+        Command::Heatmap {
+            lake,
+            command,
+            file,
+            out,
+            title,
+        } => draw_heatmap(lake.as_deref(), command, file, &out, title).await,
         Command::Functions { markdown } => functions::print(markdown),
         Command::Contract { markdown } => {
             let text = if markdown {
@@ -204,6 +240,34 @@ async fn check(lake: &str, deep: bool) -> Result<ExitCode, String> {
         }
     );
     Ok(ExitCode::from(1))
+}
+
+async fn draw_heatmap(
+    lake: Option<&str>,
+    command: Option<String>,
+    file: Option<PathBuf>,
+    out: &std::path::Path,
+    title: Option<String>,
+) -> Result<ExitCode, String> {
+    let (sql, source) = match (command, file) {
+        (Some(sql), _) => (sql, "-c".to_string()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            (text, format!("`{}`", path.display()))
+        }
+        (None, None) => return Err("give the query with -c SQL or -f FILE".into()),
+    };
+    let title = title.unwrap_or_else(|| match examples::title(&sql) {
+        "" => "Heatmap".to_string(),
+        t => t.to_string(),
+    });
+    let ctx = run::session(lake).await?;
+    let (rows, columns) = heatmap::draw(&ctx, &sql, &source, &title, out).await?;
+    output::print_text(&format!(
+        "heatmap of {rows} rows x {columns} columns written to {}\n",
+        out.display()
+    ))
 }
 
 fn fail(message: &str) -> ExitCode {

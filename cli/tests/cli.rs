@@ -425,3 +425,175 @@ fn contract_and_functions_print_their_catalogues() {
     let functions = lakecast(&["functions"]);
     assert!(functions.status.success());
 }
+
+#[test]
+fn heatmap_draws_png_and_svg_and_names_bad_input() {
+    let (dir, lake) = lake();
+    let examples = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sql-examples/05_forecast_heatmap.sql"
+    );
+    let png = dir.path().join("h.png");
+    let out = lakecast(&[
+        "heatmap",
+        "--lake",
+        &lake,
+        "-f",
+        examples,
+        "--out",
+        &png.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("heatmap of "),
+        "{}",
+        text(&out.stdout)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+
+    let svg = dir.path().join("h.svg");
+    let query = "SELECT 'north' AS region, '2026-Q4' AS cycle, 0.42 AS p";
+    let out = lakecast(&[
+        "heatmap",
+        "-c",
+        query,
+        "--out",
+        &svg.to_string_lossy(),
+        "--title",
+        "T",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        drawn.contains(">42%<") && drawn.contains(">north<") && drawn.contains(">T<")
+    );
+
+    let two = lakecast(&[
+        "heatmap",
+        "-c",
+        "SELECT 1 AS a, 2 AS b",
+        "--out",
+        "/tmp/x.svg",
+    ]);
+    assert_clean_failure(&two);
+    assert!(
+        text(&two.stderr).contains("needs three columns"),
+        "{}",
+        text(&two.stderr)
+    );
+    let words = lakecast(&[
+        "heatmap",
+        "-c",
+        "SELECT 'a', 'b', 'c' AS v",
+        "--out",
+        "/tmp/x.svg",
+    ]);
+    assert_clean_failure(&words);
+    assert!(
+        text(&words.stderr).contains("third column `v`"),
+        "{}",
+        text(&words.stderr)
+    );
+    let ext = lakecast(&["heatmap", "-c", query, "--out", "/tmp/x.gif"]);
+    assert_clean_failure(&ext);
+    assert!(text(&ext.stderr).contains("must end in .png or .svg"));
+}
+
+/// Runs an example as JSON and returns the rows of each statement that
+/// returned any (so a leading CREATE VIEW is not counted).
+fn example_rows(lake: &str, name: &str) -> Vec<Vec<serde_json::Value>> {
+    let file = format!("{}/../sql-examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let out = lakecast(&["sql", "--lake", lake, "-f", &file, "--format", "json"]);
+    assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(
+            |l| match serde_json::from_str::<serde_json::Value>(l).unwrap() {
+                serde_json::Value::Array(rows) => rows,
+                other => vec![other],
+            },
+        )
+        .filter(|rows| !rows.is_empty())
+        .collect()
+}
+
+fn num(row: &serde_json::Value, column: &str) -> f64 {
+    row[column]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{column} in {row}"))
+}
+
+#[test]
+fn every_example_runs_and_shows_what_the_generator_guarantees() {
+    let (_dir, lake) = lake();
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../sql-examples");
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    for name in &names {
+        let results = example_rows(&lake, name);
+        assert!(
+            results.iter().any(|rows| !rows.is_empty()),
+            "{name} returned no rows"
+        );
+    }
+
+    // Legal review and spec-sheet reading win more; overloaded reps less.
+    let wins = &example_rows(&lake, "02_what_drives_wins.sql")[0];
+    let rate = |signal: &str| {
+        let row = wins.iter().find(|r| r["signal"] == signal).unwrap();
+        (num(row, "win_rate_with"), num(row, "win_rate_without"))
+    };
+    let (with, without) = rate("legal_reviewing");
+    assert!(with > without, "legal review {with} vs {without}");
+    let (with, without) = rate("rep_over_8_accounts");
+    assert!(with < without, "overloaded reps {with} vs {without}");
+
+    let load = &example_rows(&lake, "03_rep_load.sql")[0][0];
+    let increase = num(load, "latency_increase");
+    assert!(
+        (0.3..0.55).contains(&increase),
+        "latency increase {increase}"
+    );
+
+    for row in &example_rows(&lake, "05_forecast_heatmap.sql")[0] {
+        let p = num(row, "win probability (amount-weighted)");
+        assert!((0.0..=1.0).contains(&p), "{row}");
+    }
+    // Alerted regions really are under 15% slack, and fixing them helps.
+    for row in &example_rows(&lake, "06_slack_alerts.sql")[0] {
+        assert!(num(row, "slack") < 0.15, "{row}");
+        assert!(num(row, "p_if_staffed") > num(row, "p_now"), "{row}");
+    }
+    let review = example_rows(&lake, "07_forecast_review.sql");
+    for row in &review[0] {
+        assert!(num(row, "brier") <= 0.35, "{row}");
+    }
+    for row in &review[1] {
+        assert!(num(row, "deviation").abs() > 0.15, "{row}");
+    }
+    for row in &example_rows(&lake, "08_team_matching.sql")[0] {
+        assert!(
+            num(row, "pick") <= 3.0 && num(row, "free_hours") >= 8.0,
+            "{row}"
+        );
+        assert!((0.0..=1.0).contains(&num(row, "coverage")), "{row}");
+    }
+    let health = example_rows(&lake, "09_health_model.sql");
+    for row in &health[0] {
+        let (band, score) = (row["band"].as_str().unwrap(), num(row, "avg_score"));
+        match band {
+            "red" => assert!(score < 50.0),
+            "amber" => assert!((50.0..75.0).contains(&score)),
+            _ => assert!(score >= 75.0),
+        }
+    }
+    for row in &health[1] {
+        assert_eq!(row["band"], "red");
+    }
+}
