@@ -1,1 +1,69 @@
-//! stub
+//! Inputs shared by Lakecast's benchmarks: deterministic arrays of the
+//! shapes the SQL functions see, and a helper that calls a scalar function
+//! the way the engine does.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array};
+use arrow::datatypes::{DataType, Field};
+use datafusion::config::ConfigOptions;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+
+/// Rows per batch, as DataFusion reads Parquet.
+pub const BATCH: usize = 8192;
+
+/// `n` pseudo-random values in `[lo, hi)`, the same on every run.
+pub fn uniform(n: usize, lo: f64, hi: f64, seed: u64) -> Float64Array {
+    let mut state = seed | 1;
+    Float64Array::from_iter_values((0..n).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        lo + (hi - lo) * ((state >> 11) as f64 / (1u64 << 53) as f64)
+    }))
+}
+
+/// Calls `udf` on column (and literal) arguments, as a query would.
+pub fn invoke(udf: &ScalarUDF, args: &[ColumnarValue], rows: usize) -> ColumnarValue {
+    let arg_fields = args
+        .iter()
+        .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
+        .collect();
+    let return_type = udf.return_type(
+        &args
+            .iter()
+            .map(ColumnarValue::data_type)
+            .collect::<Vec<_>>(),
+    );
+    let return_field = Arc::new(Field::new(
+        "r",
+        return_type.unwrap_or(DataType::Float64),
+        true,
+    ));
+    udf.invoke_with_args(ScalarFunctionArgs {
+        args: args.to_vec(),
+        arg_fields,
+        number_rows: rows,
+        return_field,
+        config_options: Arc::new(ConfigOptions::default()),
+    })
+    .unwrap_or_else(|e| panic!("{} failed: {e}", udf.name()))
+}
+
+/// A column argument.
+pub fn column(array: &Float64Array) -> ColumnarValue {
+    ColumnarValue::Array(Arc::new(array.clone()) as ArrayRef)
+}
+
+/// A literal argument.
+pub fn literal(value: f64) -> ColumnarValue {
+    ColumnarValue::Scalar(datafusion::common::ScalarValue::Float64(Some(value)))
+}
+
+/// A scalar function by name.
+pub fn function(name: &str) -> ScalarUDF {
+    lakecast_udfs::scalar_functions()
+        .into_iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
