@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array};
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 
@@ -23,29 +23,23 @@ pub fn uniform(n: usize, lo: f64, hi: f64, seed: u64) -> Float64Array {
     }))
 }
 
-/// Calls `udf` on column (and literal) arguments, as a query would.
+/// Calls `udf` on column (and literal) arguments, as a query would. The
+/// fields and configuration are built once per thread, so only the function's
+/// own work is timed.
 pub fn invoke(udf: &ScalarUDF, args: &[ColumnarValue], rows: usize) -> ColumnarValue {
-    let arg_fields = args
-        .iter()
-        .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
-        .collect();
-    let return_type = udf.return_type(
-        &args
-            .iter()
-            .map(ColumnarValue::data_type)
-            .collect::<Vec<_>>(),
-    );
-    let return_field = Arc::new(Field::new(
-        "r",
-        return_type.unwrap_or(DataType::Float64),
-        true,
-    ));
+    thread_local! {
+        static CONFIG: Arc<ConfigOptions> = Arc::new(ConfigOptions::default());
+        static ARG: FieldRef = Arc::new(Field::new("a", DataType::Float64, true));
+        static RESULT: FieldRef = Arc::new(Field::new("r", DataType::Float64, true));
+    }
+    let config_options = CONFIG.with(Arc::clone);
+    let arg = ARG.with(Arc::clone);
     udf.invoke_with_args(ScalarFunctionArgs {
         args: args.to_vec(),
-        arg_fields,
+        arg_fields: vec![arg; args.len()],
         number_rows: rows,
-        return_field,
-        config_options: Arc::new(ConfigOptions::default()),
+        return_field: RESULT.with(Arc::clone),
+        config_options,
     })
     .unwrap_or_else(|e| panic!("{} failed: {e}", udf.name()))
 }

@@ -61,20 +61,8 @@ enum Command {
     /// Run SQL: one statement or several (`-c`), a file (`-f`), or an
     /// interactive prompt when neither is given.
     Sql {
-        /// The lake whose tables to query: a folder or URL.
-        #[arg(long, value_name = "LAKE")]
-        lake: Option<String>,
-        /// SQL to run; several statements separated by `;` are allowed.
-        #[arg(
-            short = 'c',
-            long = "command",
-            value_name = "SQL",
-            conflicts_with = "file"
-        )]
-        command: Option<String>,
-        /// File of SQL statements to run in order.
-        #[arg(short = 'f', long = "file", value_name = "FILE")]
-        file: Option<PathBuf>,
+        #[command(flatten)]
+        query: run::QueryInput,
         /// How to print results.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -87,25 +75,8 @@ enum Command {
     },
     /// Draw a query's (row label, column label, value) rows as a heatmap.
     Heatmap {
-        /// The lake whose tables to query: a folder or URL.
-        #[arg(long, value_name = "LAKE")]
-        lake: Option<String>,
-        /// SQL whose last statement returns (row label, column label, value).
-        #[arg(
-            short = 'c',
-            long = "command",
-            value_name = "SQL",
-            conflicts_with = "file"
-        )]
-        command: Option<String>,
-        /// File of SQL statements; the last one's result is drawn.
-        #[arg(
-            short = 'f',
-            long = "file",
-            value_name = "FILE",
-            required_unless_present = "command"
-        )]
-        file: Option<PathBuf>,
+        #[command(flatten)]
+        query: run::QueryInput,
         /// Picture to write: FILE.png or FILE.svg.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -151,27 +122,22 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         } => generate(&out, GenOptions { scale, seed }, replace).await,
         Command::Check { lake, deep } => check(&lake, deep).await,
         Command::Sql {
-            lake,
-            command,
-            file,
+            query,
             format,
             out,
             max_rows,
         } => {
-            let settings = run::Settings {
-                format,
-                out,
-                max_rows,
-            };
-            run::sql(lake.as_deref(), command, file, settings).await
+            run::sql(
+                query,
+                run::Settings {
+                    format,
+                    out,
+                    max_rows,
+                },
+            )
+            .await
         }
-        Command::Heatmap {
-            lake,
-            command,
-            file,
-            out,
-            title,
-        } => draw_heatmap(lake.as_deref(), command, file, &out, title).await,
+        Command::Heatmap { query, out, title } => draw_heatmap(query, &out, title).await,
         Command::Functions { markdown } => functions::print(markdown),
         Command::Contract { markdown } => {
             let text = if markdown {
@@ -243,26 +209,18 @@ async fn check(lake: &str, deep: bool) -> Result<ExitCode, String> {
 }
 
 async fn draw_heatmap(
-    lake: Option<&str>,
-    command: Option<String>,
-    file: Option<PathBuf>,
+    query: run::QueryInput,
     out: &std::path::Path,
     title: Option<String>,
 ) -> Result<ExitCode, String> {
-    let (sql, source) = match (command, file) {
-        (Some(sql), _) => (sql, "-c".to_string()),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            (text, format!("`{}`", path.display()))
-        }
-        (None, None) => return Err("give the query with -c SQL or -f FILE".into()),
-    };
+    let (sql, source) = query
+        .text()?
+        .ok_or("give the query with -c SQL or -f FILE")?;
     let title = title.unwrap_or_else(|| match examples::title(&sql) {
         "" => "Heatmap".to_string(),
         t => t.to_string(),
     });
-    let ctx = run::session(lake).await?;
+    let ctx = run::session(query.lake.as_deref()).await?;
     let (rows, columns) = heatmap::draw(&ctx, &sql, &source, &title, out).await?;
     output::print_text(&format!(
         "heatmap of {rows} rows x {columns} columns written to {}\n",

@@ -18,22 +18,46 @@ pub struct Settings {
     pub max_rows: usize,
 }
 
-/// Runs `lakecast sql`.
-pub async fn sql(
-    lake: Option<&str>,
-    command: Option<String>,
-    file: Option<PathBuf>,
-    settings: Settings,
-) -> Result<ExitCode, String> {
-    let ctx = session(lake).await?;
-    let (text, source) = match (command, &file) {
-        (Some(sql), _) => (sql, "-c".to_string()),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            (text, format!("`{}`", path.display()))
+/// Where a command's SQL comes from, and the lake it runs on.
+#[derive(clap::Args)]
+pub struct QueryInput {
+    /// The lake whose tables to query: a folder or URL.
+    #[arg(long, value_name = "LAKE")]
+    pub lake: Option<String>,
+    /// SQL to run; several statements separated by `;` are allowed.
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        conflicts_with = "file"
+    )]
+    pub command: Option<String>,
+    /// File of SQL statements to run in order.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl QueryInput {
+    /// The SQL text and how to name its source in messages, or `None` when
+    /// neither `-c` nor `-f` was given.
+    pub fn text(&self) -> Result<Option<(String, String)>, String> {
+        match (&self.command, &self.file) {
+            (Some(sql), _) => Ok(Some((sql.clone(), "-c".to_string()))),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                Ok(Some((text, format!("`{}`", path.display()))))
+            }
+            (None, None) => Ok(None),
         }
-        (None, None) => return crate::repl::run(&ctx, &settings).await,
+    }
+}
+
+/// Runs `lakecast sql`.
+pub async fn sql(query: QueryInput, settings: Settings) -> Result<ExitCode, String> {
+    let ctx = session(query.lake.as_deref()).await?;
+    let Some((text, source)) = query.text()? else {
+        return crate::repl::run(&ctx, &settings).await;
     };
     let mut sink = Sink::open(settings.out.as_deref())?;
     if settings.format == Format::Parquet && sink.is_terminal() {

@@ -410,6 +410,31 @@ fn demo_builds_then_reuses_its_lake_and_prints_every_example() {
     }
     let second = run();
     assert!(second.status.success());
+    let picture = cache.path().join("forecast-heatmap.png");
+    assert_eq!(&std::fs::read(&picture).unwrap()[1..4], b"PNG");
+
+    // The README's example query prints exactly the output shown there.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .unwrap();
+    let block = |fence: &str| {
+        let start = readme.find(fence).unwrap() + fence.len();
+        readme[start..start + readme[start..].find("```").unwrap()].to_string()
+    };
+    let lake = cache.path().join("demo-lake-v1");
+    let shown = lakecast(&[
+        "sql",
+        "--lake",
+        &lake.to_string_lossy(),
+        "-c",
+        &block("```sql\n"),
+    ]);
+    assert_eq!(
+        text(&shown.stdout),
+        block("```text\n"),
+        "{}",
+        text(&shown.stderr)
+    );
     assert!(
         text(&second.stderr).contains("using the demo lake"),
         "{}",

@@ -12,6 +12,34 @@ use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::logical_expr::{ColumnarValue, DocSection};
 
+/// Gives a function type with a single instance its identity: equal to
+/// itself, hashed and printed by its SQL name.
+macro_rules! single_function_identity {
+    ($type:ty, $name:expr) => {
+        impl PartialEq for $type {
+            fn eq(&self, _: &Self) -> bool {
+                true
+            }
+        }
+
+        impl Eq for $type {}
+
+        impl std::hash::Hash for $type {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                std::hash::Hash::hash($name, state);
+            }
+        }
+
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($name)
+            }
+        }
+    };
+}
+
+pub(crate) use single_function_identity;
+
 /// Documentation section of the forecast functions.
 pub const FORECAST: DocSection = DocSection {
     include: true,
@@ -248,32 +276,69 @@ pub fn map_rows<const N: usize, T: Output>(
         )));
     }
 
-    // Inputs without NULLs take a loop with no validity checks.
-    let dense: Option<Vec<&[f64]>> = inputs
+    // Without NULLs in any column, read columns as plain slices and literals
+    // as constants, and record validity only once a row returns no value.
+    let sources: Option<Vec<Source>> = inputs
         .iter()
         .map(|a| match a {
-            Arg::Array(a) if a.null_count() == 0 => Some(a.values().as_ref()),
+            Arg::Array(a) if a.null_count() == 0 => Some(Source::Slice(a.values())),
+            Arg::Scalar(Some(v)) => Some(Source::Constant(*v)),
             _ => None,
         })
         .collect();
+    match sources {
+        Some(sources) => fill(
+            rows,
+            |row| Some(std::array::from_fn(|i| sources[i].get(row))),
+            &f,
+        ),
+        None => fill(rows, |row| row_values::<N>(&inputs, row), &f),
+    }
+}
+
+/// The row loop, kept small so the compiler inlines `input` and `f` into it.
+fn fill<const N: usize, T: Output>(
+    rows: usize,
+    input: impl Fn(usize) -> Option<[f64; N]>,
+    f: &impl Fn([f64; N]) -> Result<Option<T>>,
+) -> Result<ColumnarValue> {
     let mut values = Vec::with_capacity(rows);
-    let mut valid = Vec::with_capacity(rows);
-    let mut all_valid = true;
+    let mut valid: Option<Vec<bool>> = None;
     for row in 0..rows {
-        let input = match (&dense, inputs.len()) {
-            (Some(slices), _) => Some(std::array::from_fn(|i| slices[i][row])),
-            _ => row_values::<N>(&inputs, row),
-        };
-        let out = match input {
+        let out = match input(row) {
             Some(input) => f(input)?,
             None => None,
         };
-        all_valid &= out.is_some();
-        valid.push(out.is_some());
+        if out.is_none() && valid.is_none() {
+            let mut flags = vec![true; row];
+            flags.reserve(rows - row);
+            valid = Some(flags);
+        }
+        if let Some(flags) = valid.as_mut() {
+            flags.push(out.is_some());
+        }
         values.push(out.unwrap_or_default());
     }
-    let nulls = (!all_valid).then(|| NullBuffer::from(valid));
-    Ok(ColumnarValue::Array(T::array(values, nulls)))
+    Ok(ColumnarValue::Array(T::array(
+        values,
+        valid.map(NullBuffer::from),
+    )))
+}
+
+/// Where a row's argument comes from on the fast path.
+enum Source<'a> {
+    Slice(&'a [f64]),
+    Constant(f64),
+}
+
+impl Source<'_> {
+    #[inline(always)]
+    fn get(&self, row: usize) -> f64 {
+        match self {
+            Source::Slice(values) => values[row],
+            Source::Constant(value) => *value,
+        }
+    }
 }
 
 #[inline]

@@ -1,8 +1,6 @@
 //! Forecast functions: the odds-lift win model, rep load, delivery slack,
 //! signal decay and heatmap buckets.
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, Float64Array};
@@ -16,7 +14,8 @@ use datafusion::logical_expr::{
 };
 
 use crate::common::{
-    Arg, FORECAST, Output, check_arity, domain_error, is_numeric, map_rows, with_defaults,
+    Arg, FORECAST, Output, check_arity, domain_error, is_numeric, map_rows,
+    single_function_identity, with_defaults,
 };
 use crate::docs::doc;
 use crate::numeric::numeric_udf;
@@ -62,25 +61,7 @@ pub struct WeightedWinRate {
     doc: Documentation,
 }
 
-impl fmt::Debug for WeightedWinRate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WeightedWinRate")
-    }
-}
-
-impl PartialEq for WeightedWinRate {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for WeightedWinRate {}
-
-impl Hash for WeightedWinRate {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        "weighted_win_rate".hash(state);
-    }
-}
+single_function_identity!(WeightedWinRate, WWR);
 
 const WWR: &str = "weighted_win_rate";
 
@@ -301,12 +282,12 @@ pub fn rep_load_penalty() -> ScalarUDF {
             if ramp.is_nan() || ramp < 0.0 {
                 return Err(domain_error(F, "ramp", ramp, ">= 0"));
             }
-            let share = if load <= threshold {
-                0.0
-            } else if ramp == 0.0 {
-                1.0
+            // Branch-free on the load, which varies row to row; the ramp is
+            // almost always a literal, so its test predicts perfectly.
+            let share = if ramp == 0.0 {
+                f64::from(u8::from(load > threshold))
             } else {
-                ((load - threshold) / ramp).min(1.0)
+                ((load - threshold) / ramp).clamp(0.0, 1.0)
             };
             Ok(Some(1.0 + increase * share))
         },
@@ -438,25 +419,7 @@ pub struct SignalDecay {
     doc: Documentation,
 }
 
-impl fmt::Debug for SignalDecay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SignalDecay")
-    }
-}
-
-impl PartialEq for SignalDecay {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for SignalDecay {}
-
-impl Hash for SignalDecay {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        "signal_decay".hash(state);
-    }
-}
+single_function_identity!(SignalDecay, DECAY);
 
 const DECAY: &str = "signal_decay";
 const MICROS_PER_DAY: f64 = 86_400_000_000.0;

@@ -2,8 +2,6 @@
 //! above a random loser, ties counting one half. Its state is every scored
 //! row, so partial states are lists that concatenate.
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -18,7 +16,9 @@ use datafusion::logical_expr::{
     GroupsAccumulator, Signature, Volatility,
 };
 
-use crate::common::{QUALITY, check_arity, domain_error, is_numeric};
+use crate::common::{
+    QUALITY, check_arity, domain_error, is_numeric, single_function_identity,
+};
 use crate::docs::doc;
 
 const NAME: &str = "roc_auc";
@@ -48,25 +48,7 @@ pub fn roc_auc() -> AggregateUDF {
     })
 }
 
-impl fmt::Debug for RocAuc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RocAuc")
-    }
-}
-
-impl PartialEq for RocAuc {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for RocAuc {}
-
-impl Hash for RocAuc {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
+single_function_identity!(RocAuc, NAME);
 
 impl AggregateUDFImpl for RocAuc {
     fn name(&self) -> &str {
