@@ -9,6 +9,7 @@
 //! domain is an execution error naming the function, argument and value.
 
 mod common;
+mod decay;
 mod docs;
 mod forecast;
 mod health;
@@ -31,7 +32,7 @@ pub fn scalar_functions() -> Vec<ScalarUDF> {
         forecast::rep_load_penalty(),
         forecast::resource_slack(),
         forecast::slack_alert(),
-        forecast::signal_decay(),
+        decay::signal_decay(),
         forecast::heat_bucket(),
         quality::forecast_deviation(),
         teams::tag_coverage(),
