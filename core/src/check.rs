@@ -15,7 +15,7 @@ use datafusion::parquet::arrow::arrow_reader::{
 use datafusion::parquet::file::metadata::{
     FooterTail, ParquetMetaData, ParquetMetaDataReader,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use object_store::{ObjectMeta, ObjectStoreExt};
 
 use crate::contract::{Kind, TABLES, TableSpec};
@@ -124,16 +124,7 @@ async fn inspect_table(
     problems: &mut Vec<Problem>,
 ) -> Result<TableFacts, LakeError> {
     let folder = location.path(spec.name);
-    let objects: Vec<ObjectMeta> = location
-        .store()
-        .list(Some(&folder))
-        .try_collect()
-        .await
-        .map_err(|source| LakeError::Store {
-            action: "cannot list",
-            path: location.describe(&folder),
-            source,
-        })?;
+    let objects = location.list(&folder).await?;
     let mut parquet: Vec<ObjectMeta> = objects
         .into_iter()
         .filter(|o| is_data_file(location, &o.location))

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::execution::object_store::ObjectStoreUrl;
-use object_store::ObjectStore;
+use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use crate::error::LakeError;
@@ -141,6 +142,32 @@ impl LakeLocation {
             Some(_) => format!("/{object}"),
             None => format!("{}{}", &self.url[..url::Position::BeforePath], object),
         }
+    }
+
+    /// Every object under `prefix`, or an error naming the folder.
+    pub async fn list(&self, prefix: &Path) -> Result<Vec<ObjectMeta>, LakeError> {
+        self.store
+            .list(Some(prefix))
+            .try_collect()
+            .await
+            .map_err(|source| LakeError::Store {
+                action: "cannot list",
+                path: self.describe(prefix),
+                source,
+            })
+    }
+
+    /// Writes an object, or fails naming it.
+    pub async fn put(&self, path: &Path, bytes: Vec<u8>) -> Result<(), LakeError> {
+        self.store
+            .put(path, bytes.into())
+            .await
+            .map(|_| ())
+            .map_err(|source| LakeError::Store {
+                action: "cannot write",
+                path: self.describe(path),
+                source,
+            })
     }
 
     /// The part of an object path below the lake root.

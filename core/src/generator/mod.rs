@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::error::ArrowError;
-use object_store::ObjectStoreExt;
 
 use crate::contract::{self, TableSpec};
 use crate::error::LakeError;
@@ -175,15 +174,7 @@ pub async fn generate(
     }
     let marker = truth::marker_json(options, &report);
     let path = location.path(MARKER_FILE);
-    location
-        .store()
-        .put(&path, marker.into_bytes().into())
-        .await
-        .map_err(|source| LakeError::Store {
-            action: "cannot write",
-            path: location.describe(&path),
-            source,
-        })?;
+    location.put(&path, marker.into_bytes()).await?;
     progress.finish();
     tracing::info!(
         lake = out,

@@ -4,7 +4,6 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
-use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 
 use super::TableData;
@@ -57,17 +56,7 @@ pub async fn prepare_folder(
 async fn remove_prefix(location: &LakeLocation, relative: &str) -> Result<(), LakeError> {
     let prefix = location.path(relative);
     let store = location.store();
-    let objects: Vec<_> =
-        store
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(|source| LakeError::Store {
-                action: "cannot list",
-                path: location.describe(&prefix),
-                source,
-            })?;
-    for object in objects {
+    for object in location.list(&prefix).await? {
         store
             .delete(&object.location)
             .await
@@ -105,15 +94,7 @@ pub async fn write_table(
                     path: location.describe(&path),
                     source,
                 })?;
-            location
-                .store()
-                .put(&path, bytes.into())
-                .await
-                .map_err(|source| LakeError::Store {
-                    action: "cannot write",
-                    path: location.describe(&path),
-                    source,
-                })?;
+            location.put(&path, bytes).await?;
             offset += len;
             part += 1;
             files += 1;
