@@ -6,11 +6,12 @@
 
 use std::hint::black_box;
 
+use arrow::array::AsArray;
 use arrow::array::{Float64Array, Int32Array, StringArray};
 use arrow::compute::kernels::cmp::lt;
 use arrow::compute::kernels::numeric::{add, div, mul, sub};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lakecast_benches::{BATCH, column, function, invoke, literal, uniform};
+use lakecast_benches::{BATCH, column, function, invoke, literal, tag_lists, uniform};
 
 fn scalar(c: &mut Criterion) {
     let p = uniform(BATCH, 0.01, 0.99, 1);
@@ -159,6 +160,43 @@ fn scalar(c: &mut Criterion) {
                     0.5f64.powf(age / (14.0 * 86_400e6))
                 }
             });
+            black_box(out)
+        })
+    });
+    let required = tag_lists(BATCH, 3, 11);
+    let offered = tag_lists(BATCH, 5, 12);
+    let coverage = function("tag_coverage");
+    let lists = [
+        datafusion::logical_expr::ColumnarValue::Array(std::sync::Arc::new(
+            required.clone(),
+        )),
+        datafusion::logical_expr::ColumnarValue::Array(std::sync::Arc::new(
+            offered.clone(),
+        )),
+    ];
+    group.bench_function("tag_coverage/udf", |b| {
+        b.iter(|| invoke(&coverage, &lists, BATCH))
+    });
+    group.bench_function("tag_coverage/arrow", |b| {
+        b.iter(|| {
+            // The same arithmetic over Arrow's list accessors: distinct
+            // required tags, how many the offered list holds.
+            let out: Float64Array = (0..BATCH)
+                .map(|row| {
+                    let need = required.value(row);
+                    let need = need.as_string::<i32>();
+                    let have = offered.value(row);
+                    let have = have.as_string::<i32>();
+                    let mut need: Vec<&str> = need.iter().flatten().collect();
+                    need.sort_unstable();
+                    need.dedup();
+                    let found = need
+                        .iter()
+                        .filter(|t| have.iter().flatten().any(|h| h == **t))
+                        .count();
+                    Some(found as f64 / need.len().max(1) as f64)
+                })
+                .collect();
             black_box(out)
         })
     });

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array};
+use arrow::array::{ArrayRef, Float64Array, ListArray, ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
@@ -21,6 +21,26 @@ pub fn uniform(n: usize, lo: f64, hi: f64, seed: u64) -> Float64Array {
         state ^= state << 17;
         lo + (hi - lo) * ((state >> 11) as f64 / (1u64 << 53) as f64)
     }))
+}
+
+/// `n` lists of `len` tags drawn from a pool of twelve, the same on every
+/// run, like the capability tags of people and deals.
+pub fn tag_lists(n: usize, len: usize, seed: u64) -> ListArray {
+    const TAGS: [&str; 12] = [
+        "iot", "security", "german", "sql", "ml", "cloud", "sap", "french", "mobile",
+        "data", "network", "finance",
+    ];
+    let picks = uniform(n * len, 0.0, 12.0, seed);
+    let mut builder = ListBuilder::new(StringBuilder::new());
+    for row in 0..n {
+        for i in 0..len {
+            builder
+                .values()
+                .append_value(TAGS[picks.value(row * len + i) as usize]);
+        }
+        builder.append(true);
+    }
+    builder.finish()
 }
 
 /// Calls `udf` on column (and literal) arguments, as a query would. The

@@ -12,11 +12,9 @@ use datafusion::logical_expr::{
     Signature, Volatility,
 };
 
-use crate::common::{
-    FORECAST, check_arity, domain_error, is_numeric, map_rows, single_function_identity,
-    with_defaults,
-};
+use crate::common::{FORECAST, check_arity, is_numeric, single_function_identity};
 use crate::docs::doc;
+use crate::rows::{Contract, Domain, map_rows, with_defaults};
 
 /// `signal_decay(event_time, as_of [, half_life])`.
 pub struct SignalDecay {
@@ -90,28 +88,24 @@ impl ScalarUDFImpl for SignalDecay {
         let event = micros(values.next())?;
         let as_of = micros(values.next())?;
         let half_life = match values.next() {
-            None => {
-                ColumnarValue::Scalar(ScalarValue::Float64(Some(14.0 * MICROS_PER_DAY)))
-            }
-            Some(value) => half_life_micros(value)?,
+            None => ColumnarValue::Scalar(ScalarValue::Float64(Some(14.0))),
+            Some(value) => half_life_days(value)?,
         };
         let args = with_defaults(vec![event, as_of, half_life], [None, None, None])?;
-        map_rows(&args, rows, |[event, as_of, half_life]| {
-            if half_life.is_nan() || half_life <= 0.0 {
-                let days = half_life / MICROS_PER_DAY;
-                return Err(domain_error(
-                    DECAY,
-                    "half_life",
-                    format!("{days} days"),
-                    "> 0",
-                ));
-            }
+        let contract = Contract {
+            function: DECAY,
+            params: ["event_time", "as_of", "half_life"],
+            domains: [
+                Domain::ANY,
+                Domain::ANY,
+                Domain::above(0.0, "> 0").unit(" days"),
+            ],
+            relation: None,
+        };
+        map_rows(&contract, &args, rows, |[event, as_of, half_life]| {
             let age = as_of - event;
-            Ok(Some(if age < 0.0 {
-                0.0
-            } else {
-                0.5f64.powf(age / half_life)
-            }))
+            let weight = 0.5f64.powf(age / (half_life * MICROS_PER_DAY));
+            Some(if age < 0.0 { 0.0 } else { weight })
         })
     }
 
@@ -135,47 +129,43 @@ fn micros(value: Option<ColumnarValue>) -> Result<ColumnarValue> {
     }
 }
 
-fn interval_micros(months: i32, days: i32, nanos: i64) -> Result<f64> {
+fn interval_days(months: i32, days: i32, nanos: i64) -> Result<f64> {
     if months != 0 {
         return exec_err!(
             "{DECAY}: argument `half_life` is {months} months; months have no fixed length, \
              give it in days"
         );
     }
-    Ok(f64::from(days) * MICROS_PER_DAY + nanos as f64 / 1000.0)
+    Ok(f64::from(days) + nanos as f64 / 1000.0 / MICROS_PER_DAY)
 }
 
-/// The half-life as microseconds: from an interval, or from days.
-fn half_life_micros(value: ColumnarValue) -> Result<ColumnarValue> {
+/// The half-life in days: from an interval, or a number of days as given.
+fn half_life_days(value: ColumnarValue) -> Result<ColumnarValue> {
     match value {
         ColumnarValue::Scalar(ScalarValue::IntervalMonthDayNano(v)) => {
-            let micros = v
-                .map(|v| interval_micros(v.months, v.days, v.nanoseconds))
+            let days = v
+                .map(|v| interval_days(v.months, v.days, v.nanoseconds))
                 .transpose()?;
-            Ok(ColumnarValue::Scalar(ScalarValue::Float64(micros)))
+            Ok(ColumnarValue::Scalar(ScalarValue::Float64(days)))
         }
-        ColumnarValue::Scalar(ScalarValue::Float64(days)) => Ok(ColumnarValue::Scalar(
-            ScalarValue::Float64(days.map(|d| d * MICROS_PER_DAY)),
-        )),
+        days @ ColumnarValue::Scalar(ScalarValue::Float64(_)) => Ok(days),
         ColumnarValue::Scalar(s) if s.is_null() => {
             Ok(ColumnarValue::Scalar(ScalarValue::Float64(None)))
         }
         ColumnarValue::Array(array) if array.data_type() == &DataType::Float64 => {
-            let days = array.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
-            let micros: Float64Array = days.unary(|d| d * MICROS_PER_DAY);
-            Ok(ColumnarValue::Array(Arc::new(micros)))
+            Ok(ColumnarValue::Array(array))
         }
         ColumnarValue::Array(array) => {
             let intervals = array
                 .as_primitive::<datafusion::arrow::datatypes::IntervalMonthDayNanoType>();
-            let micros: Vec<Option<f64>> = intervals
+            let days: Vec<Option<f64>> = intervals
                 .iter()
                 .map(|v| {
-                    v.map(|v| interval_micros(v.months, v.days, v.nanoseconds))
+                    v.map(|v| interval_days(v.months, v.days, v.nanoseconds))
                         .transpose()
                 })
                 .collect::<Result<_>>()?;
-            Ok(ColumnarValue::Array(Arc::new(Float64Array::from(micros))))
+            Ok(ColumnarValue::Array(Arc::new(Float64Array::from(days))))
         }
         ColumnarValue::Scalar(s) => exec_err!("{DECAY}: unexpected half_life {s}"),
     }

@@ -6,18 +6,18 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, Float64Array};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     AggregateUDF, ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF,
     ScalarUDFImpl, Signature, Volatility,
 };
 
 use crate::common::{
-    Arg, FORECAST, Output, check_arity, domain_error, is_numeric,
-    single_function_identity,
+    FORECAST, check_arity, domain_error, is_numeric, single_function_identity,
 };
 use crate::docs::doc;
-use crate::numeric::numeric_udf;
+use crate::numeric::{numeric_udf, optional, required};
+use crate::rows::{Arg, Domain, Output};
 use crate::sums::sums_udaf;
 
 /// The odds-lift model shared by `weighted_win_rate` and the canvas:
@@ -27,30 +27,126 @@ pub fn apply_lifts(
     base_p: f64,
     lifts: impl Iterator<Item = (usize, f64)>,
 ) -> Result<f64> {
-    if !(0.0..=1.0).contains(&base_p) {
-        return Err(domain_error(function, "base_p", base_p, "0 <= base_p <= 1"));
+    if !base_domain().contains(base_p) {
+        return Err(base_domain().error(function, "base_p", base_p));
     }
     let mut factor = 1.0;
     for (index, lift) in lifts {
-        if lift.is_nan() || lift <= -1.0 {
-            return Err(domain_error(
-                function,
-                &format!("lift{index}"),
-                lift,
-                "lift > -1",
-            ));
+        if !lift_domain().contains(lift) {
+            return Err(lift_domain().error(function, &format!("lift{index}"), lift));
         }
         factor *= 1.0 + lift;
     }
-    if base_p == 1.0 || base_p == 0.0 {
-        return Ok(base_p);
-    }
+    Ok(lifted(base_p, factor))
+}
+
+fn base_domain() -> Domain {
+    Domain::between(0.0, 1.0, "0 <= base_p <= 1")
+}
+
+fn lift_domain() -> Domain {
+    Domain::above(-1.0, "lift > -1")
+}
+
+/// `base_p` moved by the product of `1 + lift`, without branches. A
+/// `base_p` of exactly 0 or 1 is certain and stays; odds that overflow
+/// mean a probability of 1.
+#[inline(always)]
+fn lifted(base_p: f64, factor: f64) -> f64 {
     let odds = base_p / (1.0 - base_p) * factor;
-    Ok(if odds.is_infinite() {
+    let p = if odds.is_infinite() {
         1.0
     } else {
         odds / (1.0 + odds)
-    })
+    };
+    if base_p == 0.0 || base_p == 1.0 {
+        base_p
+    } else {
+        p
+    }
+}
+
+/// `weighted_win_rate` over columns: lifts are checked a column at a time
+/// and multiplied into one factor per row (a NULL lift counts as 1), then
+/// the base probability is moved in one pass.
+fn lift_columns(inputs: &[Arg], rows: usize) -> Result<ColumnarValue> {
+    let (base, base_nulls) = match inputs[0] {
+        Arg::Scalar(None) => {
+            return Ok(ColumnarValue::Array(Arc::new(Float64Array::new_null(rows))));
+        }
+        Arg::Scalar(Some(base)) => {
+            if !base_domain().contains(base) {
+                return Err(base_domain().error(WWR, "base_p", base));
+            }
+            (None, None)
+        }
+        Arg::Array(base) => {
+            let values = &base.values()[..rows];
+            if let Some(bad) = base_domain().first_outside(values, base.nulls()) {
+                return Err(base_domain().error(WWR, "base_p", bad));
+            }
+            (Some(values), base.nulls())
+        }
+    };
+    let mut constant = 1.0;
+    let mut factor: Option<Vec<f64>> = None;
+    for (index, lift) in inputs.iter().enumerate().skip(1) {
+        let argument = || format!("lift{index}");
+        match lift {
+            Arg::Scalar(None) => {}
+            Arg::Scalar(Some(lift)) => {
+                if !lift_domain().contains(*lift) {
+                    return Err(lift_domain().error(WWR, &argument(), *lift));
+                }
+                constant *= 1.0 + lift;
+            }
+            Arg::Array(lift) => {
+                let values = &lift.values()[..rows];
+                let checked = NullBuffer::union(base_nulls, lift.nulls());
+                if let Some(bad) = lift_domain().first_outside(values, checked.as_ref()) {
+                    return Err(lift_domain().error(WWR, &argument(), bad));
+                }
+                let factor = factor.get_or_insert_with(|| vec![1.0; rows]);
+                match lift.nulls() {
+                    None => {
+                        for (f, l) in factor.iter_mut().zip(values) {
+                            *f *= 1.0 + l;
+                        }
+                    }
+                    Some(nulls) => {
+                        for ((f, l), valid) in factor.iter_mut().zip(values).zip(nulls) {
+                            *f *= if valid { 1.0 + l } else { 1.0 };
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let nulls = base_nulls.cloned();
+    let out = match (base, factor) {
+        (Some(base), Some(factor)) => f64::array(
+            base.iter()
+                .zip(&factor)
+                .map(|(&b, &f)| lifted(b, f * constant))
+                .collect(),
+            nulls,
+        ),
+        (Some(base), None) => {
+            f64::array(base.iter().map(|&b| lifted(b, constant)).collect(), nulls)
+        }
+        (None, Some(factor)) => {
+            let base = match inputs[0] {
+                Arg::Scalar(Some(base)) => base,
+                _ => return exec_err!("{WWR}: base_p changed while evaluating"),
+            };
+            f64::array(
+                factor.iter().map(|&f| lifted(base, f * constant)).collect(),
+                nulls,
+            )
+        }
+        (None, None) => return exec_err!("{WWR}: no column argument"),
+    };
+    Ok(ColumnarValue::Array(out))
 }
 
 /// `weighted_win_rate(base_p, lift1 [, lift2, ...])` or
@@ -126,32 +222,24 @@ impl ScalarUDFImpl for WeightedWinRate {
             return lifts_from_list(&args.args, rows);
         }
         let inputs: Vec<Arg> = args.args.iter().map(Arg::new).collect::<Result<_>>()?;
-        let all_scalar = inputs.iter().all(|a| matches!(a, Arg::Scalar(_)));
-        let rows_to_compute = if all_scalar { 1 } else { rows };
-        let mut values = Vec::with_capacity(rows_to_compute);
-        let mut valid = Vec::with_capacity(rows_to_compute);
-        for row in 0..rows_to_compute {
-            let result = match inputs[0].get(row) {
-                None => None,
-                Some(base) => {
-                    let lifts = inputs[1..]
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, a)| a.get(row).map(|v| (i + 1, v)));
-                    Some(apply_lifts(WWR, base, lifts)?)
-                }
-            };
-            valid.push(result.is_some());
-            values.push(result.unwrap_or_default());
+        if inputs.iter().any(|a| matches!(a, Arg::Array(_))) {
+            return lift_columns(&inputs, rows);
         }
-        if all_scalar {
-            let value = valid[0].then(|| values[0]);
-            return Ok(ColumnarValue::Scalar(ScalarValue::Float64(value)));
-        }
-        Ok(ColumnarValue::Array(f64::array(
-            values,
-            Some(NullBuffer::from(valid)),
-        )))
+        let value = |arg: &Arg| match arg {
+            Arg::Scalar(value) => *value,
+            Arg::Array(_) => None,
+        };
+        let result = match value(&inputs[0]) {
+            None => None,
+            Some(base) => {
+                let lifts = inputs[1..]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| value(a).map(|v| (i + 1, v)));
+                Some(apply_lifts(WWR, base, lifts)?)
+            }
+        };
+        Ok(ColumnarValue::Scalar(ScalarValue::Float64(result)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -240,59 +328,6 @@ pub fn combine_lifts() -> AggregateUDF {
     )
 }
 
-/// `rep_load_penalty(accounts_per_day [, threshold, increase, ramp])`.
-pub fn rep_load_penalty() -> ScalarUDF {
-    numeric_udf(
-        "rep_load_penalty",
-        ["accounts_per_day", "threshold", "increase", "ramp"],
-        [None, Some(8.0), Some(0.41), Some(0.0)],
-        doc(
-            FORECAST,
-            "Response-latency multiplier for a rep's load: 1.0 at or below `threshold`; \
-             above it `1 + increase` at once when `ramp` is 0, or rising linearly to \
-             `1 + increase` at `threshold + ramp` and flat after.",
-            "rep_load_penalty(accounts_per_day [, threshold 8, increase 0.41, ramp 0])",
-            &[
-                ("accounts_per_day", "Accounts the rep works per day, >= 0."),
-                (
-                    "threshold",
-                    "Load up to which there is no penalty (default 8).",
-                ),
-                (
-                    "increase",
-                    "Latency increase at full penalty, > -1 (default 0.41).",
-                ),
-                (
-                    "ramp",
-                    "Accounts over the threshold to reach the full penalty, >= 0 (default 0).",
-                ),
-            ],
-            "> SELECT rep_load_penalty(8), rep_load_penalty(9), rep_load_penalty(9, 8, 0.41, 2);\n\
-             1.0, 1.41, 1.205",
-        ),
-        |[load, threshold, increase, ramp]| {
-            const F: &str = "rep_load_penalty";
-            if load.is_nan() || load < 0.0 {
-                return Err(domain_error(F, "accounts_per_day", load, ">= 0"));
-            }
-            if increase.is_nan() || increase <= -1.0 {
-                return Err(domain_error(F, "increase", increase, "> -1"));
-            }
-            if ramp.is_nan() || ramp < 0.0 {
-                return Err(domain_error(F, "ramp", ramp, ">= 0"));
-            }
-            // Branch-free on the load, which varies row to row; the ramp is
-            // almost always a literal, so its test predicts perfectly.
-            let share = if ramp == 0.0 {
-                f64::from(u8::from(load > threshold))
-            } else {
-                ((load - threshold) / ramp).clamp(0.0, 1.0)
-            };
-            Ok(Some(1.0 + increase * share))
-        },
-    )
-}
-
 fn slack(function: &str, capacity: f64, booked: f64) -> Result<f64> {
     if capacity.is_nan() || capacity <= 0.0 {
         return Err(domain_error(function, "capacity_hours", capacity, "> 0"));
@@ -304,8 +339,11 @@ fn slack(function: &str, capacity: f64, booked: f64) -> Result<f64> {
 pub fn resource_slack() -> ScalarUDF {
     numeric_udf(
         "resource_slack",
-        ["capacity_hours", "booked_hours"],
-        [None, None],
+        [
+            required("capacity_hours", Domain::above(0.0, "> 0")),
+            required("booked_hours", Domain::ANY),
+        ],
+        None,
         doc(
             FORECAST,
             "Share of capacity still free: `(capacity - booked) / capacity`, negative when \
@@ -317,7 +355,7 @@ pub fn resource_slack() -> ScalarUDF {
             ],
             "> SELECT resource_slack(320, 288), resource_slack(100, 120);\n0.1, -0.2",
         ),
-        |[capacity, booked]| slack("resource_slack", capacity, booked).map(Some),
+        |[capacity, booked]| Some((capacity - booked) / capacity),
     )
 }
 
@@ -353,8 +391,11 @@ pub fn resource_slack_agg() -> AggregateUDF {
 pub fn slack_alert() -> ScalarUDF {
     numeric_udf(
         "slack_alert",
-        ["slack", "threshold"],
-        [None, Some(0.15)],
+        [
+            required("slack", Domain::ANY),
+            optional("threshold", 0.15, Domain::ANY),
+        ],
+        None,
         doc(
             FORECAST,
             "True when delivery slack is under the threshold: the deal is at risk of \
@@ -367,7 +408,7 @@ pub fn slack_alert() -> ScalarUDF {
             "> SELECT slack_alert(0.1), slack_alert(0.2), slack_alert(0.2, 0.25);\n\
              true, false, true",
         ),
-        |[slack, threshold]| Ok(Some(slack < threshold)),
+        |[slack, threshold]| Some(slack < threshold),
     )
 }
 
@@ -375,8 +416,15 @@ pub fn slack_alert() -> ScalarUDF {
 pub fn heat_bucket() -> ScalarUDF {
     numeric_udf(
         "heat_bucket",
-        ["p", "buckets"],
-        [None, Some(10.0)],
+        [
+            required("p", Domain::between(0.0, 1.0, "0 <= p <= 1")),
+            optional(
+                "buckets",
+                10.0,
+                Domain::between(1.0, f64::from(i32::MAX), "a whole number >= 1").whole(),
+            ),
+        ],
+        None,
         doc(
             FORECAST,
             "The bucket 0 .. buckets-1 a probability falls in, for heatmap colours: \
@@ -393,21 +441,9 @@ pub fn heat_bucket() -> ScalarUDF {
              0, 4, 9, 2",
         ),
         |[p, buckets]| {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(domain_error("heat_bucket", "p", p, "0 <= p <= 1"));
-            }
-            if !(buckets >= 1.0
-                && buckets.fract() == 0.0
-                && buckets <= f64::from(i32::MAX))
-            {
-                return Err(domain_error(
-                    "heat_bucket",
-                    "buckets",
-                    buckets,
-                    "a whole number >= 1",
-                ));
-            }
-            Ok(Some(((p * buckets).floor() as i32).min(buckets as i32 - 1)))
+            // Saturating, as NULL slots may hold any value.
+            let top = (buckets as i32).saturating_sub(1);
+            Some(((p * buckets).floor() as i32).min(top))
         },
     )
 }

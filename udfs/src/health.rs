@@ -5,15 +5,25 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 use crate::common::{HEALTH, domain_error};
 use crate::docs::doc;
-use crate::numeric::numeric_udf;
+use crate::numeric::{numeric_udf, optional, required};
+use crate::rows::{Domain, Relation};
 use crate::sums::sums_udaf;
 
 /// `scale_minmax(value, lo, hi)`.
 pub fn scale_minmax() -> ScalarUDF {
     numeric_udf(
         "scale_minmax",
-        ["value", "lo", "hi"],
-        [None, None, None],
+        [
+            required("value", Domain::ANY),
+            required("lo", Domain::number("a number")),
+            required("hi", Domain::number("a number other than lo")),
+        ],
+        Some(Relation {
+            first: 1,
+            second: 2,
+            holds: |lo, hi| lo != hi,
+            expected: "a number other than lo",
+        }),
         doc(
             HEALTH,
             "Scales a raw signal into 0..1: `(value - lo) / (hi - lo)`, clamped. With \
@@ -28,17 +38,7 @@ pub fn scale_minmax() -> ScalarUDF {
             "> SELECT scale_minmax(97, 95, 100), scale_minmax(30, 240, 15), \
              scale_minmax(500, 240, 15);\n0.4, 0.933333333333, 0.0",
         ),
-        |[value, lo, hi]| {
-            if lo == hi || lo.is_nan() || hi.is_nan() {
-                return Err(domain_error(
-                    "scale_minmax",
-                    "hi",
-                    hi,
-                    "a number other than lo",
-                ));
-            }
-            Ok(Some(((value - lo) / (hi - lo)).clamp(0.0, 1.0)))
-        },
+        |[value, lo, hi]| Some(((value - lo) / (hi - lo)).clamp(0.0, 1.0)),
     )
 }
 
@@ -83,8 +83,21 @@ pub fn health_score() -> AggregateUDF {
 pub fn health_band() -> ScalarUDF {
     numeric_udf(
         "health_band",
-        ["score", "red_below", "green_from"],
-        [None, Some(50.0), Some(75.0)],
+        [
+            required("score", Domain::between(0.0, 100.0, "0 <= score <= 100")),
+            optional("red_below", 50.0, Domain::number("a number")),
+            optional(
+                "green_from",
+                75.0,
+                Domain::number("green_from >= red_below"),
+            ),
+        ],
+        Some(Relation {
+            first: 1,
+            second: 2,
+            holds: |red_below, green_from| green_from >= red_below,
+            expected: "green_from >= red_below",
+        }),
         doc(
             HEALTH,
             "The red / amber / green band of a health score: 'red' below `red_below`, \
@@ -101,22 +114,6 @@ pub fn health_band() -> ScalarUDF {
             "> SELECT health_band(42), health_band(60), health_band(75);\nred, amber, green",
         ),
         |[score, red_below, green_from]| {
-            if !(0.0..=100.0).contains(&score) {
-                return Err(domain_error(
-                    "health_band",
-                    "score",
-                    score,
-                    "0 <= score <= 100",
-                ));
-            }
-            if green_from.is_nan() || red_below.is_nan() || green_from < red_below {
-                return Err(domain_error(
-                    "health_band",
-                    "green_from",
-                    green_from,
-                    "green_from >= red_below",
-                ));
-            }
             let band = if score < red_below {
                 "red"
             } else if score >= green_from {
@@ -124,7 +121,7 @@ pub fn health_band() -> ScalarUDF {
             } else {
                 "amber"
             };
-            Ok(Some(band))
+            Some(band)
         },
     )
 }

@@ -13,9 +13,11 @@ mod decay;
 mod docs;
 mod forecast;
 mod health;
+mod load;
 mod numeric;
 mod quality;
 mod roc_auc;
+mod rows;
 mod sums;
 mod teams;
 
@@ -29,7 +31,7 @@ pub use quality::LOG_LOSS_EPSILON;
 pub fn scalar_functions() -> Vec<ScalarUDF> {
     vec![
         forecast::weighted_win_rate(),
-        forecast::rep_load_penalty(),
+        load::rep_load_penalty(),
         forecast::resource_slack(),
         forecast::slack_alert(),
         decay::signal_decay(),

@@ -1,6 +1,6 @@
 //! One implementation for every scalar function whose arguments are all
-//! numbers: arity and types checked at planning, defaults filled in, and
-//! the row function applied by [`map_rows`].
+//! numbers: arity and types checked at planning, defaults filled in, domains
+//! checked and the row function applied by [`map_rows`].
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -13,36 +13,68 @@ use datafusion::logical_expr::{
     Signature, Volatility,
 };
 
-use crate::common::{Output, check_arity, coerce_numeric, map_rows, with_defaults};
+use crate::common::{check_arity, coerce_numeric};
+use crate::rows::{Contract, Domain, Output, Relation, map_rows, with_defaults};
+
+/// One argument of a numeric function: its name, default and domain.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    name: &'static str,
+    default: Option<f64>,
+    domain: Domain,
+}
+
+/// A required argument.
+pub fn required(name: &'static str, domain: Domain) -> Param {
+    Param {
+        name,
+        default: None,
+        domain,
+    }
+}
+
+/// An optional argument with its default; optional ones come last.
+pub fn optional(name: &'static str, default: f64, domain: Domain) -> Param {
+    Param {
+        name,
+        default: Some(default),
+        domain,
+    }
+}
 
 /// A scalar function of `N` numbers returning `T`.
 pub struct NumericFn<const N: usize, T, F> {
     name: &'static str,
     params: [&'static str; N],
     defaults: [Option<f64>; N],
+    domains: [Domain; N],
+    relation: Option<Relation>,
     signature: Signature,
     doc: Documentation,
     row: F,
     output: PhantomData<fn() -> T>,
 }
 
-/// Builds a numeric scalar function. `defaults[i]` is `None` for a required
-/// argument; optional ones must come last.
+/// Builds a numeric scalar function. `row` computes one row from arguments
+/// already inside their domains (and `relation`); `None` gives NULL. It
+/// must be total, as it also runs on the slots behind NULLs.
 pub fn numeric_udf<const N: usize, T, F>(
     name: &'static str,
-    params: [&'static str; N],
-    defaults: [Option<f64>; N],
+    params: [Param; N],
+    relation: Option<Relation>,
     doc: Documentation,
     row: F,
 ) -> ScalarUDF
 where
     T: Output + 'static,
-    F: Fn([f64; N]) -> Result<Option<T>> + Send + Sync + 'static,
+    F: Fn([f64; N]) -> Option<T> + Send + Sync + 'static,
 {
     ScalarUDF::new_from_impl(NumericFn {
         name,
-        params,
-        defaults,
+        params: params.map(|p| p.name),
+        defaults: params.map(|p| p.default),
+        domains: params.map(|p| p.domain),
+        relation,
         signature: Signature::user_defined(Volatility::Immutable),
         doc,
         row,
@@ -75,7 +107,7 @@ impl<const N: usize, T, F> Hash for NumericFn<N, T, F> {
 impl<const N: usize, T, F> ScalarUDFImpl for NumericFn<N, T, F>
 where
     T: Output + 'static,
-    F: Fn([f64; N]) -> Result<Option<T>> + Send + Sync + 'static,
+    F: Fn([f64; N]) -> Option<T> + Send + Sync + 'static,
 {
     fn name(&self) -> &str {
         self.name
@@ -104,7 +136,13 @@ where
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
         let args = with_defaults(args.args, self.defaults)?;
-        map_rows(&args, rows, &self.row)
+        let contract = Contract {
+            function: self.name,
+            params: self.params,
+            domains: self.domains,
+            relation: self.relation,
+        };
+        map_rows(&contract, &args, rows, &self.row)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

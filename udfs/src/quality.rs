@@ -5,7 +5,8 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 use crate::common::{QUALITY, domain_error};
 use crate::docs::doc;
-use crate::numeric::numeric_udf;
+use crate::numeric::{numeric_udf, required};
+use crate::rows::Domain;
 use crate::sums::sums_udaf;
 
 /// Probabilities are clipped to this distance from 0 and 1 in `log_loss`.
@@ -15,8 +16,11 @@ pub const LOG_LOSS_EPSILON: f64 = 1e-15;
 pub fn forecast_deviation() -> ScalarUDF {
     numeric_udf(
         "forecast_deviation",
-        ["forecast", "actual"],
-        [None, None],
+        [
+            required("forecast", Domain::ANY),
+            required("actual", Domain::ANY),
+        ],
+        None,
         doc(
             QUALITY,
             "Relative miss of a forecast: `(actual - forecast) / forecast`, negative for a \
@@ -30,7 +34,7 @@ pub fn forecast_deviation() -> ScalarUDF {
             "> SELECT forecast_deviation(100, 80), forecast_deviation(100, 120), \
              forecast_deviation(0, 5);\n-0.2, 0.2, NULL",
         ),
-        |[forecast, actual]| Ok((forecast != 0.0).then(|| (actual - forecast) / forecast)),
+        |[forecast, actual]| (forecast != 0.0).then(|| (actual - forecast) / forecast),
     )
 }
 

@@ -4,33 +4,48 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use datafusion::arrow::array::{Array, AsArray, GenericListArray, StringArray};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, ListArray, StringArray,
+};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
     Signature, Volatility,
 };
 
-use crate::common::{Output, TEAMS, check_arity, is_text_list, text_list};
+use crate::common::{TEAMS, check_arity, is_text_list, text_list};
 use crate::docs::doc;
 
-/// The distinct non-NULL tags of a list, sorted.
-fn tag_set(list: &GenericListArray<i32>, row: usize) -> Vec<String> {
-    let values = list.value(row);
-    let strings: &StringArray = values.as_string::<i32>();
-    let mut tags: Vec<String> = strings.iter().flatten().map(str::to_string).collect();
+/// Fills `tags` with the distinct non-NULL tags of one list, sorted. The
+/// tags borrow the array's bytes, so no string is copied.
+fn tag_set<'a>(
+    list: &'a ListArray,
+    strings: &'a StringArray,
+    row: usize,
+    tags: &mut Vec<&'a str>,
+) {
+    tags.clear();
+    let offsets = list.value_offsets();
+    let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+    tags.extend(
+        (start..end)
+            .filter(|&i| strings.is_valid(i))
+            .map(|i| strings.value(i)),
+    );
     tags.sort_unstable();
     tags.dedup();
-    tags
 }
 
-fn shared(a: &[String], b: &[String]) -> usize {
+fn shared(a: &[&str], b: &[&str]) -> usize {
     a.iter().filter(|t| b.binary_search(t).is_ok()).count()
 }
 
 /// `tag_coverage`: share of `required` found in `offered`.
-pub fn coverage(required: &[String], offered: &[String]) -> f64 {
+fn coverage(required: &[&str], offered: &[&str]) -> f64 {
     if required.is_empty() {
         return 1.0;
     }
@@ -38,7 +53,7 @@ pub fn coverage(required: &[String], offered: &[String]) -> f64 {
 }
 
 /// `tag_jaccard`: |a and b| / |a or b|, 1.0 for two empty sets.
-pub fn jaccard(a: &[String], b: &[String]) -> f64 {
+fn jaccard(a: &[&str], b: &[&str]) -> f64 {
     let both = shared(a, b);
     let either = a.len() + b.len() - both;
     if either == 0 {
@@ -48,11 +63,26 @@ pub fn jaccard(a: &[String], b: &[String]) -> f64 {
     }
 }
 
+/// One list argument as an array: a column, or a literal as one row.
+fn list_argument(function: &str, name: &str, value: &ColumnarValue) -> Result<ArrayRef> {
+    let array = value.to_array(1)?;
+    if array
+        .as_list_opt::<i32>()
+        .is_none_or(|l| l.values().as_string_opt::<i32>().is_none())
+    {
+        return exec_err!(
+            "{function}: argument `{name}` must be a list of text, got {}",
+            array.data_type()
+        );
+    }
+    Ok(array)
+}
+
 /// A scalar function of two text lists returning a double.
 struct TagFn {
     name: &'static str,
     params: [&'static str; 2],
-    measure: fn(&[String], &[String]) -> f64,
+    measure: fn(&[&str], &[&str]) -> f64,
     signature: Signature,
     doc: Documentation,
 }
@@ -104,36 +134,67 @@ impl ScalarUDFImpl for TagFn {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalar { 1 } else { args.number_rows };
-        let a = args.args[0].to_array(rows)?;
-        let b = args.args[1].to_array(rows)?;
-        let (a, b) = (a.as_list::<i32>(), b.as_list::<i32>());
-        let mut values = Vec::with_capacity(rows);
-        let mut valid = Vec::with_capacity(rows);
-        for row in 0..rows {
-            let ok = a.is_valid(row) && b.is_valid(row);
-            valid.push(ok);
-            values.push(if ok {
-                (self.measure)(&tag_set(a, row), &tag_set(b, row))
+        let literal = [0, 1].map(|i| matches!(args.args[i], ColumnarValue::Scalar(_)));
+        let rows = if literal.iter().all(|l| *l) {
+            1
+        } else {
+            args.number_rows
+        };
+        let arrays = [
+            list_argument(self.name, self.params[0], &args.args[0])?,
+            list_argument(self.name, self.params[1], &args.args[1])?,
+        ];
+        let lists = [arrays[0].as_list::<i32>(), arrays[1].as_list::<i32>()];
+        let strings = lists.map(|l| l.values().as_string::<i32>());
+        // A literal's tag set is built once; a column's once per row. Each
+        // side's validity is that of its row, or of the literal's one row.
+        let mut sets: [Vec<&str>; 2] = [Vec::new(), Vec::new()];
+        let mut nulls = None;
+        for side in 0..2 {
+            if literal[side] {
+                if lists[side].is_null(0) {
+                    return Ok(null_result(literal, rows));
+                }
+                tag_set(lists[side], strings[side], 0, &mut sets[side]);
             } else {
-                0.0
-            });
+                nulls = NullBuffer::union(nulls.as_ref(), lists[side].nulls());
+            }
         }
-        if all_scalar {
+        let mut values = Vec::with_capacity(rows);
+        for row in 0..rows {
+            if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+                values.push(0.0);
+                continue;
+            }
+            for side in 0..2 {
+                if !literal[side] {
+                    tag_set(lists[side], strings[side], row, &mut sets[side]);
+                }
+            }
+            values.push((self.measure)(&sets[0], &sets[1]));
+        }
+        if literal.iter().all(|l| *l) {
             return Ok(ColumnarValue::Scalar(ScalarValue::Float64(
-                valid[0].then(|| values[0]),
+                values.first().copied(),
             )));
         }
-        let nulls = datafusion::arrow::buffer::NullBuffer::from(valid);
-        Ok(ColumnarValue::Array(f64::array(values, Some(nulls))))
+        Ok(ColumnarValue::Array(Arc::new(Float64Array::new(
+            values.into(),
+            nulls,
+        ))))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&self.doc)
+    }
+}
+
+/// The result when a literal argument is NULL.
+fn null_result(literal: [bool; 2], rows: usize) -> ColumnarValue {
+    if literal.iter().all(|l| *l) {
+        ColumnarValue::Scalar(ScalarValue::Float64(None))
+    } else {
+        ColumnarValue::Array(Arc::new(Float64Array::new_null(rows)))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{Array, Float64Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -164,4 +164,73 @@ async fn scores_stay_in_their_ranges() {
     };
     assert!(value(0) >= 0.0 && value(1) <= 100.0);
     assert!(value(2) >= 0.0 && value(3) <= 1.0);
+}
+
+/// Rows of `(x, y, results...)` from a query over `t`.
+async fn rows(ctx: &SessionContext, sql: &str) -> Vec<Vec<Option<f64>>> {
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    let mut out = Vec::new();
+    for batch in &batches {
+        let columns: Vec<&Float64Array> = batch
+            .columns()
+            .iter()
+            .map(|c| c.as_any().downcast_ref::<Float64Array>().unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            out.push(
+                columns
+                    .iter()
+                    .map(|c| c.is_valid(row).then(|| c.value(row)))
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+        (a, b) => a == b,
+    }
+}
+
+#[tokio::test]
+async fn columns_and_literals_give_the_row_formula() {
+    // Each function is evaluated with literals, with columns standing in for
+    // them, and against its formula computed here row by row: the fast paths
+    // for literal arguments and zipped columns must agree with each other.
+    let ctx = context(3, 30_000);
+    let sql = "SELECT x, y,
+                 rep_load_penalty(x * 16, 8, 0.41, 0),
+                 rep_load_penalty(x * 16, 8, 0.41, y * 0),
+                 rep_load_penalty(x * 16, 8 + y * 0, 0.41, 2),
+                 weighted_win_rate(y, x - 0.5, 0.2),
+                 weighted_win_rate(y, x - 0.5, y * 0 + 0.2),
+                 scale_minmax(x, 0.2, 0.8),
+                 scale_minmax(x, y * 0 + 0.2, y * 0 + 0.8)
+               FROM t";
+    let rows = rows(&ctx, sql).await;
+    assert_eq!(rows.len(), 30_000);
+    let mut nulls = 0;
+    for row in rows {
+        let (x, y) = (row[0], row[1].unwrap());
+        nulls += usize::from(x.is_none());
+        let step = x.map(|x| if x * 16.0 > 8.0 { 1.41 } else { 1.0 });
+        let ramp = x.map(|x| 1.0 + 0.41 * ((x * 16.0 - 8.0) / 2.0).clamp(0.0, 1.0));
+        let lifts = x.map(|x| (1, x - 0.5)).into_iter().chain([(2, 0.2)]);
+        let win = apply_lifts("t", y, lifts).ok();
+        let scaled = x.map(|x| ((x - 0.2) / 0.6).clamp(0.0, 1.0));
+        let expected = [step, step, ramp, win, win, scaled, scaled];
+        for (i, e) in expected.iter().enumerate() {
+            assert!(
+                close(row[2 + i], *e),
+                "column {i} of {row:?}: expected {e:?}"
+            );
+        }
+    }
+    assert!(
+        nulls > 1000,
+        "the data should hold NULL x values, has {nulls}"
+    );
 }
