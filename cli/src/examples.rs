@@ -20,6 +20,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     example!("07_forecast_review.sql"),
     example!("08_team_matching.sql"),
     example!("09_health_model.sql"),
+    example!("10_customer_lifetime_value.sql"),
+    example!("11_learned_win_model.sql"),
 ];
 
 /// The title of an example: its first comment line up to the first colon.

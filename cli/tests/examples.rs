@@ -239,4 +239,40 @@ fn every_example_runs_and_shows_what_the_generator_guarantees() {
     for row in &health[1] {
         assert_eq!(row["band"], "red");
     }
+
+    // Both lifetime models converge; predictions for the held-out weeks
+    // track what happened overall; the top list is ordered by value.
+    let ltv = example_rows(&lake, "10_customer_lifetime_value.sql");
+    let fits = &ltv[0][0];
+    assert_eq!(fits["bgnbd_converged"], true, "{fits}");
+    assert_eq!(fits["gamma_gamma_converged"], true, "{fits}");
+    let weighted = |column: &str| {
+        ltv[1].iter().map(|r| num(r, "customers") * num(r, column)).sum::<f64>()
+    };
+    let (predicted, actual) = (weighted("predicted"), weighted("actual"));
+    assert!(
+        (predicted / actual - 1.0).abs() < 0.3,
+        "holdout purchases: predicted {predicted}, actual {actual}"
+    );
+    let values: Vec<f64> = ltv[2].iter().map(|r| num(r, "ltv_52w")).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    for row in &ltv[2] {
+        assert!((0.0..=1.0).contains(&num(row, "p_alive")), "{row}");
+    }
+
+    // The learned win model beats the canvas forecast on held-out deals.
+    let win = example_rows(&lake, "11_learned_win_model.sql");
+    assert_eq!(win[0][0]["converged"], true, "{}", win[0][0]);
+    let score = |forecast: &str, column: &str| {
+        let row = win[1].iter().find(|r| r["forecast"] == forecast).unwrap();
+        num(row, column)
+    };
+    for measure in ["brier", "log_loss"] {
+        let (learned, canvas) =
+            (score("learned model", measure), score("canvas forecast", measure));
+        assert!(learned < canvas, "{measure}: learned {learned}, canvas {canvas}");
+    }
+    for row in &win[2] {
+        assert_eq!(row["top_factors"].as_array().map(Vec::len), Some(3), "{row}");
+    }
 }

@@ -61,6 +61,19 @@ pub const HEALTH: DocSection = DocSection {
     description: None,
 };
 
+/// Documentation section of the lifetime-value functions.
+pub const LIFETIME: DocSection = DocSection {
+    include: true,
+    label: "Lifetime value",
+    description: None,
+};
+/// Documentation section of the learned win model.
+pub const WIN_MODEL: DocSection = DocSection {
+    include: true,
+    label: "Learned win model",
+    description: None,
+};
+
 /// The error for a value outside a function's domain: names the function,
 /// the argument, the value and what was expected.
 pub fn domain_error(

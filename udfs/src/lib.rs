@@ -11,15 +11,19 @@
 mod common;
 mod decay;
 mod docs;
+mod fits;
 mod forecast;
 mod health;
+mod lifetime;
 mod load;
+pub mod models;
 mod numeric;
 mod quality;
 mod roc_auc;
 mod rows;
 mod sums;
 mod teams;
+mod winmodel;
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
@@ -41,6 +45,13 @@ pub fn scalar_functions() -> Vec<ScalarUDF> {
         teams::tag_jaccard(),
         health::scale_minmax(),
         health::health_band(),
+        lifetime::ltv_simple(),
+        lifetime::bgnbd_expected_purchases(),
+        lifetime::bgnbd_p_alive(),
+        lifetime::gamma_gamma_expected_spend(),
+        lifetime::customer_ltv(),
+        winmodel::logreg_predict(),
+        winmodel::logreg_top_factors(),
     ]
 }
 
@@ -50,6 +61,9 @@ pub fn aggregate_functions() -> Vec<AggregateUDF> {
         forecast::combine_lifts(),
         forecast::resource_slack_agg(),
         health::health_score(),
+        fits::bgnbd_fit(),
+        fits::gamma_gamma_fit(),
+        fits::logreg_fit(),
     ];
     all.extend(quality::aggregates());
     all

@@ -24,6 +24,23 @@ pub struct Param {
     domain: Domain,
 }
 
+impl Param {
+    /// The argument's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its default, `None` when required.
+    pub fn default(&self) -> Option<f64> {
+        self.default
+    }
+
+    /// Its domain.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+}
+
 /// A required argument.
 pub fn required(name: &'static str, domain: Domain) -> Param {
     Param {
