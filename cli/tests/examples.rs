@@ -247,7 +247,10 @@ fn every_example_runs_and_shows_what_the_generator_guarantees() {
     assert_eq!(fits["bgnbd_converged"], true, "{fits}");
     assert_eq!(fits["gamma_gamma_converged"], true, "{fits}");
     let weighted = |column: &str| {
-        ltv[1].iter().map(|r| num(r, "customers") * num(r, column)).sum::<f64>()
+        ltv[1]
+            .iter()
+            .map(|r| num(r, "customers") * num(r, column))
+            .sum::<f64>()
     };
     let (predicted, actual) = (weighted("predicted"), weighted("actual"));
     assert!(
@@ -268,11 +271,20 @@ fn every_example_runs_and_shows_what_the_generator_guarantees() {
         num(row, column)
     };
     for measure in ["brier", "log_loss"] {
-        let (learned, canvas) =
-            (score("learned model", measure), score("canvas forecast", measure));
-        assert!(learned < canvas, "{measure}: learned {learned}, canvas {canvas}");
+        let (learned, canvas) = (
+            score("learned model", measure),
+            score("canvas forecast", measure),
+        );
+        assert!(
+            learned < canvas,
+            "{measure}: learned {learned}, canvas {canvas}"
+        );
     }
     for row in &win[2] {
-        assert_eq!(row["top_factors"].as_array().map(Vec::len), Some(3), "{row}");
+        assert_eq!(
+            row["top_factors"].as_array().map(Vec::len),
+            Some(3),
+            "{row}"
+        );
     }
 }

@@ -125,6 +125,11 @@ async fn aggregates_agree_across_partitions_and_groupings() {
         "log_loss(x, o)",
         "roc_auc(x, o)",
         "health_score(x, y)",
+        // Fits collect their rows as list states; merged in any order they
+        // must give the same model.
+        "bgnbd_fit(floor(x * 6), y * 10, 10 + y * 10)['alpha']",
+        "gamma_gamma_fit(floor(x * 6), 1 + y * 50)['v']",
+        "logreg_fit(o > 0.5, [x, y], 0.1)['intercept']",
     ];
     let one = context(1, 20_000);
     let many = context(7, 20_000);
