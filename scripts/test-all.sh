@@ -13,7 +13,10 @@ cargo fmt --all -- --check
 step "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests, SQL logic tests, CLI tests"
+step "CDNOW reference data (from the lifetimes wheel on PyPI, cached)"
+python3 scripts/fetch-cdnow.py
+
+step "Rust tests, SQL logic tests, model references, CLI tests"
 cargo test --workspace --locked
 
 if [ -d python/tests ]; then
