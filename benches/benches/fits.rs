@@ -106,7 +106,13 @@ fn fits(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let run = |ctx: &SessionContext, sql: &str| {
         runtime.block_on(async {
-            let batches = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+            let batches = ctx
+                .sql(sql)
+                .await
+                .expect("plan")
+                .collect()
+                .await
+                .expect("run");
             assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
         })
     };
