@@ -31,7 +31,8 @@ pub struct Spender {
 
 /// Sorts by `x` and folds identical summaries into counts.
 pub fn compress(mut rows: Vec<Spender>) -> Vec<Spender> {
-    rows.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.m.total_cmp(&b.m)));
+    // Positive doubles sort as their bits do.
+    rows.sort_unstable_by_key(|s| (s.x.to_bits(), s.m.to_bits()));
     let mut out: Vec<Spender> = Vec::with_capacity(rows.len());
     for row in rows {
         match out.last_mut() {

@@ -7,6 +7,7 @@
 //! optimum as scikit-learn's `LogisticRegression(C = 1 / l2)`.
 
 use super::bgnbd::Fitted;
+use super::optim::solve_cholesky;
 
 /// A fitted logistic model.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,37 +156,6 @@ pub fn fit(rows: &Rows, l2: f64, max_iterations: u32) -> Fitted<Logistic> {
         iterations,
         converged,
     }
-}
-
-/// Solves `A x = b` for a symmetric positive-definite `A` of which the
-/// lower triangle is filled; `None` when `A` is not positive definite.
-fn solve_cholesky(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let sum: f64 = (0..j).map(|m| l[i * n + m] * l[j * n + m]).sum();
-            if i == j {
-                let d = a[i * n + i] - sum;
-                if d <= 1e-12 * a[i * n + i].abs().max(1e-300) || !d.is_finite() {
-                    return None;
-                }
-                l[i * n + i] = d.sqrt();
-            } else {
-                l[i * n + j] = (a[i * n + j] - sum) / l[j * n + j];
-            }
-        }
-    }
-    let mut y = vec![0.0; n];
-    for i in 0..n {
-        let sum: f64 = (0..i).map(|m| l[i * n + m] * y[m]).sum();
-        y[i] = (b[i] - sum) / l[i * n + i];
-    }
-    let mut x = vec![0.0; n];
-    for i in (0..n).rev() {
-        let sum: f64 = (i + 1..n).map(|m| l[m * n + i] * x[m]).sum();
-        x[i] = (y[i] - sum) / l[i * n + i];
-    }
-    Some(x)
 }
 
 #[cfg(test)]

@@ -75,6 +75,13 @@ pub fn minimise(
         let y: Vec<f64> = g.iter().zip(&grad).map(|(a, b)| a - b).collect();
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
         if sy > 1e-12 {
+            if iterations == 1 {
+                // Scale the first estimate to the curvature just seen
+                // (Nocedal & Wright, eq. 6.20), so later steps of length 1
+                // are about right instead of needing many halvings.
+                let yy: f64 = y.iter().map(|v| v * v).sum();
+                h = identity(n).into_iter().map(|v| v * sy / yy).collect();
+            }
             update_inverse_hessian(&mut h, &s, &y, sy);
         }
         let moved = (value - v).abs() <= 1e-15 * value.abs().max(1.0);
@@ -93,6 +100,105 @@ pub fn minimise(
         iterations,
         converged,
     }
+}
+
+/// A function's value, gradient and Hessian (row-major) at a point.
+pub type Second = (f64, Vec<f64>, Vec<f64>);
+
+/// Minimises `f` by Newton's method from `start`: each step solves
+/// `(H + λI) δ = -g` with λ = 0 while `H` is positive definite and the step
+/// lowers the value, raised tenfold otherwise (Levenberg-Marquardt damping),
+/// so it converges quadratically near the minimum and safely far from it.
+/// Converged as for [`minimise`].
+pub fn minimise_newton(
+    f: impl Fn(&[f64]) -> Second,
+    start: &[f64],
+    tolerance: f64,
+    max_iterations: u32,
+) -> Minimum {
+    let n = start.len();
+    let mut x = start.to_vec();
+    let (mut value, mut grad, mut hess) = f(&x);
+    let small = |g: &[f64]| g.iter().all(|v| v.abs() <= tolerance);
+    let mut converged = value.is_finite() && small(&grad);
+    let mut iterations = 0;
+    let mut damping = 0.0;
+    while !converged && iterations < max_iterations && value.is_finite() {
+        iterations += 1;
+        let mut accepted = None;
+        for _ in 0..40 {
+            let mut system = hess.clone();
+            for i in 0..n {
+                system[i * n + i] += damping;
+            }
+            let rhs: Vec<f64> = grad.iter().map(|g| -g).collect();
+            if let Some(step) = solve_cholesky(&system, &rhs, n) {
+                let candidate: Vec<f64> =
+                    x.iter().zip(&step).map(|(x, s)| x + s).collect();
+                let next = f(&candidate);
+                if next.0.is_finite() && next.0 <= value {
+                    accepted = Some((candidate, next));
+                    break;
+                }
+            }
+            damping = if damping == 0.0 { 1e-6 } else { damping * 10.0 };
+        }
+        let Some((candidate, (v, g, h))) = accepted else {
+            converged = grad.iter().all(|v| v.abs() <= STALLED);
+            break;
+        };
+        let still = (value - v).abs() <= 1e-15 * value.abs().max(1.0);
+        x = candidate;
+        value = v;
+        grad = g;
+        hess = h;
+        damping /= 100.0;
+        if damping < 1e-9 {
+            damping = 0.0;
+        }
+        converged = small(&grad);
+        if still && !converged {
+            converged = grad.iter().all(|v| v.abs() <= STALLED);
+            break;
+        }
+    }
+    Minimum {
+        x,
+        value,
+        iterations,
+        converged,
+    }
+}
+
+/// Solves `A x = b` for a symmetric positive-definite `A` of which the
+/// lower triangle is filled; `None` when `A` is not positive definite.
+pub fn solve_cholesky(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let sum: f64 = (0..j).map(|m| l[i * n + m] * l[j * n + m]).sum();
+            if i == j {
+                let d = a[i * n + i] - sum;
+                if d <= 1e-12 * a[i * n + i].abs().max(1e-300) || !d.is_finite() {
+                    return None;
+                }
+                l[i * n + i] = d.sqrt();
+            } else {
+                l[i * n + j] = (a[i * n + j] - sum) / l[j * n + j];
+            }
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        let sum: f64 = (0..i).map(|m| l[i * n + m] * y[m]).sum();
+        y[i] = (b[i] - sum) / l[i * n + i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let sum: f64 = (i + 1..n).map(|m| l[m * n + i] * x[m]).sum();
+        x[i] = (y[i] - sum) / l[i * n + i];
+    }
+    Some(x)
 }
 
 fn identity(n: usize) -> Vec<f64> {
@@ -135,6 +241,31 @@ mod tests {
             (value, grad)
         };
         let m = minimise(rosenbrock, &[-1.2, 1.0], 1e-10, 500);
+        assert!(m.converged, "{m:?}");
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-8 && (m.x[1] - 1.0).abs() < 1e-8,
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn newton_finds_the_minimum_of_the_rosenbrock_valley() {
+        let rosenbrock = |x: &[f64]| {
+            let (a, b) = (x[0], x[1]);
+            let value = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+            let grad = vec![
+                -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+                200.0 * (b - a * a),
+            ];
+            let hess = vec![
+                2.0 - 400.0 * (b - 3.0 * a * a),
+                -400.0 * a,
+                -400.0 * a,
+                200.0,
+            ];
+            (value, grad, hess)
+        };
+        let m = minimise_newton(rosenbrock, &[-1.2, 1.0], 1e-10, 200);
         assert!(m.converged, "{m:?}");
         assert!(
             (m.x[0] - 1.0).abs() < 1e-8 && (m.x[1] - 1.0).abs() < 1e-8,

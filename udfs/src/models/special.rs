@@ -49,6 +49,25 @@ pub fn digamma(mut x: f64) -> f64 {
     shift + x.ln() - 0.5 * inv - series
 }
 
+/// The trigamma function `ψ'(x)` for `x > 0`: the recurrence
+/// `ψ'(x) = ψ'(x + 1) + 1/x²` up to 12, then the asymptotic series.
+pub fn trigamma(mut x: f64) -> f64 {
+    let mut shift = 0.0;
+    while x < 12.0 {
+        shift += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    let series = inv
+        + inv2 / 2.0
+        + inv
+            * inv2
+            * (1.0 / 6.0
+                - inv2 * (1.0 / 30.0 - inv2 * (1.0 / 42.0 - inv2 * (1.0 / 30.0))));
+    shift + series
+}
+
 /// Most terms summed before a hypergeometric series is given up on.
 const MAX_TERMS: usize = 1_000_000;
 
@@ -119,6 +138,18 @@ mod tests {
             let h = 1e-6;
             let slope = (ln_gamma(x + h) - ln_gamma(x - h)) / (2.0 * h);
             assert!(close(digamma(x), slope, 1e-7), "{x}");
+        }
+    }
+
+    #[test]
+    fn trigamma_is_the_derivative_of_digamma() {
+        // ψ'(1) = π²/6.
+        let pi = std::f64::consts::PI;
+        assert!(close(trigamma(1.0), pi * pi / 6.0, 1e-13));
+        for x in [0.2, 1.3, 7.5, 40.0] {
+            let h = 1e-5;
+            let slope = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!(close(trigamma(x), slope, 1e-7), "{x}");
         }
     }
 
