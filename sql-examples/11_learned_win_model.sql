@@ -66,9 +66,20 @@ CREATE VIEW model AS
 SELECT logreg_fit(won, features, 1.0) AS m
 FROM deal_rows WHERE won IS NOT NULL AND NOT held_out;
 
--- The fitted model (l2 = 1 keeps rare features from running away).
-SELECT m.converged, m.iterations, round(m.log_likelihood, 1) AS log_likelihood,
-       round(m.intercept, 3) AS intercept, m.coefficients
+-- The fitted model (l2 = 1 keeps rare features from running away): the
+-- change in log-odds per unit of each feature.
+SELECT m['converged'] AS converged, m['iterations'] AS iterations,
+       round(m['log_likelihood'], 1) AS log_likelihood,
+       round(m['intercept'], 3) AS intercept,
+       round(m['coefficients'][1], 3) AS qualification,
+       round(m['coefficients'][2], 3) AS proposal,
+       round(m['coefficients'][3], 3) AS negotiation,
+       round(m['coefficients'][4], 3) AS spec_views,
+       round(m['coefficients'][5], 3) AS dwell_minutes,
+       round(m['coefficients'][6], 3) AS click_rate,
+       round(m['coefficients'][7], 3) AS legal_review,
+       round(m['coefficients'][8], 3) AS rep_accounts_per_day,
+       round(m['coefficients'][9], 3) AS delivery_slack
 FROM model;
 
 -- Held-out deals: the learned model against the canvas forecast they got.

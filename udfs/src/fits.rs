@@ -376,11 +376,11 @@ impl Collect {
                 )
             }
             Model::Logistic => {
-                let data = Rows {
-                    labels: self.columns[0].clone(),
-                    features: self.columns[1].clone(),
-                    width: self.width.unwrap_or(0),
-                };
+                let data = canonical_rows(
+                    &self.columns[0],
+                    &self.columns[1],
+                    self.width.unwrap_or(0),
+                );
                 let Fitted {
                     params,
                     log_likelihood,
@@ -402,6 +402,29 @@ impl Collect {
         Ok(ScalarValue::Struct(Arc::new(StructArray::try_new(
             fields, arrays, None,
         )?)))
+    }
+}
+
+/// The rows in a fixed order (by label, then features), so the fit does
+/// not depend on the order in which partitions were merged: the sums of a
+/// Newton step would otherwise differ in their last bits.
+fn canonical_rows(labels: &[f64], features: &[f64], width: usize) -> Rows {
+    let row = |i: usize| &features[i * width..(i + 1) * width];
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_unstable_by(|&i, &j| {
+        labels[i].total_cmp(&labels[j]).then_with(|| {
+            row(i)
+                .iter()
+                .zip(row(j))
+                .map(|(a, b)| a.total_cmp(b))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
+    Rows {
+        labels: order.iter().map(|&i| labels[i]).collect(),
+        features: order.iter().flat_map(|&i| row(i).iter().copied()).collect(),
+        width,
     }
 }
 
