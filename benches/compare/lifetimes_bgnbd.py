@@ -10,8 +10,8 @@ folder, then fits the model twice:
 * Lakecast: the `fit_csv` benchmark target (`benches/benches/fit_csv.rs`, run
   through `cargo bench`, so with the optimised build) reads the CSV into
   memory with DataFusion, then runs `SELECT bgnbd_fit(frequency, recency, t)`
-  on it. The time is that query's, like lifetimes' which starts from data in
-  memory; reading the CSV is shown beside it.
+  on it. The time is that query's (the median of five runs), like lifetimes'
+  which starts from data in memory; reading the CSV is shown beside it.
 * lifetimes 0.11.3: `BetaGeoFitter(penalizer_coef=0.0).fit(frequency, recency,
   T)` on the same file read with pandas (the read is not timed; `fit` includes
   the standard errors lifetimes computes after the optimisation). It runs in a
