@@ -410,17 +410,32 @@ impl Collect {
 /// Newton step would otherwise differ in their last bits.
 fn canonical_rows(labels: &[f64], features: &[f64], width: usize) -> Rows {
     let row = |i: usize| &features[i * width..(i + 1) * width];
-    let mut order: Vec<usize> = (0..labels.len()).collect();
-    order.sort_unstable_by(|&i, &j| {
-        labels[i].total_cmp(&labels[j]).then_with(|| {
-            row(i)
-                .iter()
-                .zip(row(j))
-                .map(|(a, b)| a.total_cmp(b))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
-    });
+    let bits = |i: usize, j: usize| row(i).get(j).map_or(0, |v| v.to_bits());
+    // Any fixed order will do, so bit patterns serve as keys: sort by the
+    // label and the first two features (keys computed once), then settle the
+    // rare ties on every feature.
+    let mut keyed: Vec<(u64, u64, u64, usize)> = (0..labels.len())
+        .map(|i| (labels[i].to_bits(), bits(i, 0), bits(i, 1), i))
+        .collect();
+    keyed.sort_unstable();
+    let mut start = 0;
+    while start < keyed.len() {
+        let mut end = start + 1;
+        let same = |a: &(u64, u64, u64, usize), b: &(u64, u64, u64, usize)| {
+            (a.0, a.1, a.2) == (b.0, b.1, b.2)
+        };
+        while end < keyed.len() && same(&keyed[end], &keyed[start]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            keyed[start..end].sort_unstable_by(|a, b| {
+                let bits = |i: usize| row(i).iter().map(|v| v.to_bits());
+                bits(a.3).cmp(bits(b.3))
+            });
+        }
+        start = end;
+    }
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
     Rows {
         labels: order.iter().map(|&i| labels[i]).collect(),
         features: order.iter().flat_map(|&i| row(i).iter().copied()).collect(),
