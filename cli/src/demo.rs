@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use lakecast_core::generator::{self, GENERATOR_VERSION, GenOptions, MARKER_FILE};
 
-use crate::examples::{EXAMPLES, title};
 use crate::output::{Bar, Format, Sink, finish_io};
 use crate::run::{Settings, clean_error, execute, split};
+use lakecast_core::examples::{EXAMPLES, title};
 
 /// The demo lake's size: a few hundred customers, a few thousand deals.
 const DEMO: GenOptions = GenOptions {

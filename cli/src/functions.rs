@@ -3,40 +3,9 @@
 
 use std::process::ExitCode;
 
-use datafusion::logical_expr::Documentation;
+use lakecast_udfs::{CatalogueEntry as Entry, catalogue};
 
 use crate::output::print_text;
-
-/// A documented function: its name, whether it aggregates, and its docs.
-struct Entry {
-    name: String,
-    aggregate: bool,
-    doc: Option<Documentation>,
-}
-
-fn catalogue() -> Vec<Entry> {
-    let scalars = lakecast_udfs::scalar_functions()
-        .into_iter()
-        .map(|f| Entry {
-            name: f.name().to_string(),
-            aggregate: false,
-            doc: f.documentation().cloned(),
-        });
-    let aggregates = lakecast_udfs::aggregate_functions()
-        .into_iter()
-        .map(|f| Entry {
-            name: f.name().to_string(),
-            aggregate: true,
-            doc: f.documentation().cloned(),
-        });
-    let mut all: Vec<Entry> = scalars.chain(aggregates).collect();
-    all.sort_by(|a, b| {
-        let section =
-            |e: &Entry| e.doc.as_ref().map(|d| d.doc_section.label).unwrap_or("");
-        section(a).cmp(section(b)).then(a.name.cmp(&b.name))
-    });
-    all
-}
 
 /// Prints the catalogue as text or as the Markdown reference page.
 pub fn print(markdown: bool) -> Result<ExitCode, String> {

@@ -1,7 +1,6 @@
 //! `lakecast`: generate, check and query signal lakes from the command line.
 
 mod demo;
-mod examples;
 mod functions;
 mod heatmap;
 mod output;
@@ -216,7 +215,7 @@ async fn draw_heatmap(
     let (sql, source) = query
         .text()?
         .ok_or("give the query with -c SQL or -f FILE")?;
-    let title = title.unwrap_or_else(|| match examples::title(&sql) {
+    let title = title.unwrap_or_else(|| match lakecast_core::examples::title(&sql) {
         "" => "Heatmap".to_string(),
         t => t.to_string(),
     });

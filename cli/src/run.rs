@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use arrow::array::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::{DFParser, Statement};
-use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::parser::Statement;
 
 use crate::output::{Format, Sink, finish_io};
 
@@ -115,12 +114,7 @@ pub async fn run_script(
 
 /// Splits SQL text into statements.
 pub fn split(text: &str) -> Result<Vec<Statement>, String> {
-    let statements = DFParser::parse_sql_with_dialect(text, &GenericDialect {})
-        .map_err(|e| clean_error(&e))?;
-    if statements.is_empty() {
-        return Err("no SQL statement found".into());
-    }
-    Ok(statements.into())
+    lakecast_core::engine::split_statements(text).map_err(|e| clean_error(&e))
 }
 
 /// Plans and runs one statement, collecting its result.
@@ -128,16 +122,9 @@ pub async fn execute(
     ctx: &SessionContext,
     statement: Statement,
 ) -> Result<Vec<RecordBatch>, DataFusionError> {
-    let started = std::time::Instant::now();
-    let plan = ctx.state().statement_to_plan(statement).await?;
-    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    tracing::info!(
-        rows,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "query finished"
-    );
-    Ok(batches)
+    Ok(lakecast_core::engine::run_statement(ctx, statement)
+        .await?
+        .1)
 }
 
 /// The first words of a statement, to say which one failed.

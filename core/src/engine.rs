@@ -1,8 +1,15 @@
 //! The one place a Lakecast session is made, so the CLI, the server, the
 //! Python package and cluster executors see the same functions and settings.
 
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 use crate::error::LakeError;
 use crate::lake::Lake;
@@ -28,4 +35,33 @@ pub async fn open_session(location: &str) -> Result<(SessionContext, Lake), Lake
     let ctx = new_session();
     lake.register(&ctx).await?;
     Ok((ctx, lake))
+}
+
+/// Splits SQL text into statements; text without one is an error.
+pub fn split_statements(text: &str) -> Result<Vec<Statement>, DataFusionError> {
+    let statements = DFParser::parse_sql_with_dialect(text, &GenericDialect {})?;
+    if statements.is_empty() {
+        return Err(DataFusionError::Plan("no SQL statement found".into()));
+    }
+    Ok(statements.into())
+}
+
+/// Plans and runs one statement and collects its result, logging rows and
+/// time: the one way every front end runs a statement.
+pub async fn run_statement(
+    ctx: &SessionContext,
+    statement: Statement,
+) -> Result<(SchemaRef, Vec<RecordBatch>), DataFusionError> {
+    let started = std::time::Instant::now();
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    let frame = ctx.execute_logical_plan(plan).await?;
+    let schema = Arc::clone(frame.schema().inner());
+    let batches = frame.collect().await?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::info!(
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "query finished"
+    );
+    Ok((schema, batches))
 }

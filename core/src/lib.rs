@@ -6,6 +6,7 @@ pub mod check;
 pub mod contract;
 pub mod engine;
 pub mod error;
+pub mod examples;
 pub mod generator;
 pub mod lake;
 pub mod location;

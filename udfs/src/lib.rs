@@ -25,7 +25,7 @@ mod sums;
 mod teams;
 mod winmodel;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub use forecast::apply_lifts;
@@ -66,6 +66,37 @@ pub fn aggregate_functions() -> Vec<AggregateUDF> {
         fits::logreg_fit(),
     ];
     all.extend(quality::aggregates());
+    all
+}
+
+/// One entry of the function catalogue.
+#[derive(Debug, Clone)]
+pub struct CatalogueEntry {
+    /// The SQL name.
+    pub name: String,
+    /// Whether the function is an aggregate.
+    pub aggregate: bool,
+    /// The function's own documentation.
+    pub doc: Option<Documentation>,
+}
+
+/// Every function with its documentation, by catalogue section then name:
+/// the one list behind `lakecast functions`, the reference page and
+/// `lakecast.functions()` in Python.
+pub fn catalogue() -> Vec<CatalogueEntry> {
+    let scalars = scalar_functions().into_iter().map(|f| CatalogueEntry {
+        name: f.name().to_string(),
+        aggregate: false,
+        doc: f.documentation().cloned(),
+    });
+    let aggregates = aggregate_functions().into_iter().map(|f| CatalogueEntry {
+        name: f.name().to_string(),
+        aggregate: true,
+        doc: f.documentation().cloned(),
+    });
+    let mut all: Vec<CatalogueEntry> = scalars.chain(aggregates).collect();
+    let section = |e: &CatalogueEntry| e.doc.as_ref().map_or("", |d| d.doc_section.label);
+    all.sort_by(|a, b| section(a).cmp(section(b)).then(a.name.cmp(&b.name)));
     all
 }
 

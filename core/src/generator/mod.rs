@@ -71,7 +71,8 @@ impl GenOptions {
     }
 }
 
-/// Receives progress while a lake is generated.
+/// Receives progress while a lake is generated (from any thread, as
+/// generation may be awaited on a multi-threaded runtime).
 pub trait Progress {
     /// Called once with the number of steps.
     fn start(&self, steps: u64);
@@ -151,7 +152,7 @@ pub async fn generate(
     out: &str,
     options: GenOptions,
     replace: bool,
-    progress: &dyn Progress,
+    progress: &(dyn Progress + Sync),
 ) -> Result<GenReport, LakeError> {
     options
         .validate()
@@ -187,7 +188,7 @@ pub async fn generate(
 
 fn build_tables(
     options: GenOptions,
-    progress: &dyn Progress,
+    progress: &(dyn Progress + Sync),
 ) -> Result<Vec<TableData>, LakeError> {
     let arrow = |e: ArrowError| LakeError::Engine(e.into());
     progress.step("customers");

@@ -1,5 +1,6 @@
 //! The SQL examples of `sql-examples/`, built into the binary so that
-//! `lakecast demo` works wherever the binary is installed.
+//! `lakecast demo` and `lakecast.examples()` in Python work wherever
+//! Lakecast is installed.
 
 /// An example's file name and its SQL, read at compile time.
 macro_rules! example {
