@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Lakecast's whole test suite: formatting, lints, Rust unit and
-# integration tests, the SQL logic tests and (once the package exists) the
-# Python tests. Installs what it needs itself; exits non-zero on any failure.
+# integration tests, the SQL logic tests and the
+# Python package tests. Installs what it needs itself (a virtualenv under
+# ~/.cache, or LAKECAST_VENV); exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +20,19 @@ python3 scripts/fetch-cdnow.py
 step "Rust tests, SQL logic tests, model references, CLI tests"
 cargo test --workspace --locked
 
-if [ -d python/tests ]; then
-  step "Python tests"
-  python3 -m pytest -q python/tests
-fi
+step "Python package: wheel, test dependencies, pytest (with doctests and the notebook)"
+venv="${LAKECAST_VENV:-$HOME/.cache/lakecast-py}"
+wheels="${CARGO_TARGET_DIR:-target}/wheels-test"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2'
+rm -rf "$wheels"
+"$venv/bin/maturin" build --profile dev --locked -m python/Cargo.toml \
+  -i "$venv/bin/python" -o "$wheels"
+wheel="$(ls "$wheels"/lakecast-*.whl)"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel[test]"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check \
+  --force-reinstall --no-deps "$wheel"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests \
+  --doctest-modules --pyargs lakecast
 
 step "all tests passed"
