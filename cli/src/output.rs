@@ -75,7 +75,10 @@ impl Sink {
                     .map_err(io::Error::other)
             }
             Format::Json => {
-                let mut writer = arrow::json::ArrayWriter::new(&mut self.writer);
+                // NULLs are written as `null`, so every row has every column.
+                let mut writer = arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, arrow::json::writer::JsonArray>(&mut self.writer);
                 batches
                     .iter()
                     .try_for_each(|b| writer.write(b))
@@ -84,7 +87,9 @@ impl Sink {
                 writeln!(self.writer)
             }
             Format::Ndjson => {
-                let mut writer = arrow::json::LineDelimitedWriter::new(&mut self.writer);
+                let mut writer = arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, arrow::json::writer::LineDelimited>(&mut self.writer);
                 batches
                     .iter()
                     .try_for_each(|b| writer.write(b))
