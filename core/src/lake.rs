@@ -87,7 +87,7 @@ impl Lake {
         // that disagree on a column's width (Int32 here, Int64 there) make it
         // fail, and then the contract's canonical types unify them.
         let schema = match options.infer_schema(&ctx.state(), &url).await {
-            Ok(schema) => schema,
+            Ok(schema) => all_nullable(&schema),
             Err(e) => {
                 tracing::debug!(table = spec.name, error = %e, "schemas differ across files");
                 unified_schema(table)
@@ -100,6 +100,20 @@ impl Lake {
         ctx.register_table(spec.name, Arc::new(provider))?;
         Ok(())
     }
+}
+
+/// `schema` with every column nullable. Whether a column may hold NULLs
+/// is the contract's business, checked by `lakecast check`; a file that
+/// declares a column required must not make plans assume it. (An outer
+/// join's filter over such a column fails in DataFusion 55's sort-merge
+/// join, the join Ballista prefers.)
+fn all_nullable(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_nullable(true))
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 /// One schema for files that disagree on physical types: contract columns
