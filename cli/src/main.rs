@@ -89,6 +89,13 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Run Lakecast on Apache DataFusion Ballista: a scheduler, or an
+    /// executor that serves one. Both know every Lakecast function; query
+    /// them with `lakecast sql --cluster df://HOST:PORT`.
+    Cluster {
+        #[command(subcommand)]
+        role: ClusterRole,
+    },
     /// Print the lake contract: every table and column with its meaning.
     Contract {
         /// Print the Markdown page (docs/lake-contract.md).
@@ -97,10 +104,48 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ClusterRole {
+    /// Start a scheduler: it plans queries and hands their tasks to
+    /// executors. Runs until Ctrl-C or SIGTERM.
+    Scheduler {
+        /// Address to listen on for clients and executors.
+        #[arg(long, default_value = "127.0.0.1:50050", value_name = "ADDR")]
+        bind: std::net::SocketAddr,
+    },
+    /// Start an executor: it runs query tasks and serves their shuffle
+    /// data. Runs until Ctrl-C or SIGTERM.
+    Executor {
+        /// The scheduler to serve, HOST:PORT.
+        #[arg(long, value_name = "ADDR")]
+        scheduler: String,
+        /// Address of the executor's data (Flight) service; its control
+        /// (gRPC) service listens on the next port.
+        #[arg(long, default_value = "127.0.0.1:50051", value_name = "ADDR")]
+        bind: std::net::SocketAddr,
+        /// Tasks run at once (0: one per core).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        slots: usize,
+        /// Folder for shuffle and spill files (default: a temporary folder).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<String>,
+    },
+}
+
+/// Stack size of each async worker thread.
+const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Planning, and a cluster scheduler decoding and optimising plans,
+    // recurse over the expression tree; long SQL needs more than the
+    // default 2 MiB of stack per worker thread.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
@@ -138,6 +183,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::Heatmap { query, out, title } => draw_heatmap(query, &out, title).await,
         Command::Functions { markdown } => functions::print(markdown),
+        Command::Cluster { role } => cluster(role).await,
         Command::Contract { markdown } => {
             let text = if markdown {
                 lakecast_core::contract::to_markdown()
@@ -219,12 +265,33 @@ async fn draw_heatmap(
         "" => "Heatmap".to_string(),
         t => t.to_string(),
     });
-    let ctx = run::session(query.lake.as_deref()).await?;
+    let ctx = run::session(&query).await?;
     let (rows, columns) = heatmap::draw(&ctx, &sql, &source, &title, out).await?;
     output::print_text(&format!(
         "heatmap of {rows} rows x {columns} columns written to {}\n",
         out.display()
     ))
+}
+
+async fn cluster(role: ClusterRole) -> Result<ExitCode, String> {
+    match role {
+        ClusterRole::Scheduler { bind } => lakecast_cluster::run_scheduler(bind).await?,
+        ClusterRole::Executor {
+            scheduler,
+            bind,
+            slots,
+            work_dir,
+        } => {
+            let options = lakecast_cluster::ExecutorOptions {
+                scheduler,
+                bind,
+                slots,
+                work_dir,
+            };
+            lakecast_cluster::run_executor(options).await?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn fail(message: &str) -> ExitCode {

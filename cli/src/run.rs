@@ -20,9 +20,14 @@ pub struct Settings {
 /// Where a command's SQL comes from, and the lake it runs on.
 #[derive(clap::Args)]
 pub struct QueryInput {
-    /// The lake whose tables to query: a folder or URL.
+    /// The lake whose tables to query: a folder or URL (`s3://BUCKET/PREFIX`,
+    /// configured by the standard AWS environment variables).
     #[arg(long, value_name = "LAKE")]
     pub lake: Option<String>,
+    /// Run the queries on a Ballista cluster, `df://HOST:PORT` (see
+    /// `lakecast cluster`).
+    #[arg(long, value_name = "URL")]
+    pub cluster: Option<String>,
     /// SQL to run; several statements separated by `;` are allowed.
     #[arg(
         short = 'c',
@@ -54,7 +59,7 @@ impl QueryInput {
 
 /// Runs `lakecast sql`.
 pub async fn sql(query: QueryInput, settings: Settings) -> Result<ExitCode, String> {
-    let ctx = session(query.lake.as_deref()).await?;
+    let ctx = session(&query).await?;
     let Some((text, source)) = query.text()? else {
         return crate::repl::run(&ctx, &settings).await;
     };
@@ -65,9 +70,16 @@ pub async fn sql(query: QueryInput, settings: Settings) -> Result<ExitCode, Stri
     run_script(&ctx, &text, &source, &settings, &mut sink).await
 }
 
-/// A session on the lake, or on no lake at all. On the command line a
-/// query may also read a file by its path (`SELECT * FROM 'x.parquet'`).
-pub async fn session(lake: Option<&str>) -> Result<SessionContext, String> {
+/// A session on the lake, or on no lake at all, local or on a cluster. On
+/// the command line a local query may also read a file by its path
+/// (`SELECT * FROM 'x.parquet'`).
+pub async fn session(query: &QueryInput) -> Result<SessionContext, String> {
+    let lake = query.lake.as_deref();
+    if let Some(url) = &query.cluster {
+        return lakecast_cluster::connect(url, lake)
+            .await
+            .map_err(|e| format!("cluster {url}: {e}"));
+    }
     let ctx = match lake {
         Some(location) => lakecast_core::open_session(location)
             .await

@@ -103,7 +103,7 @@ pub async fn inspect(
     location: &LakeLocation,
     deep: bool,
 ) -> Result<Inspection, LakeError> {
-    location.require_exists()?;
+    location.require_exists().await?;
     let mut tables = Vec::with_capacity(TABLES.len());
     let mut problems = Vec::new();
     for spec in TABLES {

@@ -6,24 +6,49 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 use crate::error::LakeError;
 use crate::lake::Lake;
+use crate::stores::LakeStores;
+
+/// The settings of every Lakecast session.
+pub fn session_config() -> SessionConfig {
+    SessionConfig::new()
+        .with_information_schema(true)
+        .with_create_default_catalog_and_schema(true)
+}
+
+/// The runtime of every Lakecast session: DataFusion's defaults with the
+/// object stores of [`LakeStores`].
+pub fn lake_runtime() -> Arc<RuntimeEnv> {
+    Arc::new(RuntimeEnv {
+        object_store_registry: Arc::new(LakeStores::default()),
+        ..Default::default()
+    })
+}
+
+/// A session state built from `config` with every Lakecast SQL function and
+/// the object stores of [`LakeStores`]. Cluster schedulers and clients
+/// build theirs here, so they plan with the same functions as every other
+/// front end.
+pub fn new_state(config: SessionConfig) -> Result<SessionState, DataFusionError> {
+    let mut state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(lake_runtime())
+        .with_default_features()
+        .build();
+    lakecast_udfs::register_in(&mut state)?;
+    Ok(state)
+}
 
 /// A session with `information_schema` and every Lakecast SQL function.
 pub fn new_session() -> SessionContext {
-    let config = SessionConfig::new()
-        .with_information_schema(true)
-        .with_create_default_catalog_and_schema(true);
-    let state = SessionStateBuilder::new()
-        .with_config(config)
-        .with_default_features()
-        .build();
-    let ctx = SessionContext::new_with_state(state);
+    let ctx = SessionContext::new_with_config_rt(session_config(), lake_runtime());
     lakecast_udfs::register_all(&ctx);
     ctx
 }

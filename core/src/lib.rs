@@ -10,6 +10,7 @@ pub mod examples;
 pub mod generator;
 pub mod lake;
 pub mod location;
+pub mod stores;
 
 pub use datafusion;
 pub use engine::{new_session, open_session};

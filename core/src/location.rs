@@ -45,9 +45,11 @@ impl LakeLocation {
                     .map_err(|()| invalid("not a usable file:// URL".into()))?;
                 Self::local(location, &path)
             }
+            Ok(url) if url.scheme() == "s3" => Self::s3(location, url),
             // A one-letter scheme is a Windows drive, not a URL.
             Ok(url) if url.scheme().len() > 1 => Err(invalid(format!(
-                "object stores of scheme `{}` are not supported yet; use a local folder",
+                "object stores of scheme `{}` are not supported; use a local folder \
+                 or an s3:// URL",
                 url.scheme()
             ))),
             _ => Self::local(location, FsPath::new(location)),
@@ -82,13 +84,77 @@ impl LakeLocation {
         })
     }
 
-    /// Fails with [`LakeError::NotFound`] when a local lake folder is missing.
-    pub fn require_exists(&self) -> Result<(), LakeError> {
+    /// An S3 (or S3-compatible) lake; see [`crate::stores::s3_store`] for
+    /// how it is configured.
+    fn s3(display: &str, mut url: Url) -> Result<Self, LakeError> {
+        let invalid = |reason: String| LakeError::InvalidLocation {
+            location: display.to_string(),
+            reason,
+        };
+        let bucket = url
+            .host_str()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| {
+                invalid("an s3:// URL needs a bucket: s3://BUCKET/PREFIX".into())
+            })?
+            .to_string();
+        let store = crate::stores::s3_store(&bucket)
+            .map_err(|e| invalid(format!("cannot configure S3: {e}")))?;
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        url.set_query(None);
+        url.set_fragment(None);
+        let prefix = Path::parse(url.path().trim_matches('/'))
+            .map_err(|e| invalid(format!("not a usable object path: {e}")))?;
+        Ok(Self {
+            display: display.to_string(),
+            url,
+            local_root: None,
+            store: Arc::new(store),
+            prefix,
+        })
+    }
+
+    /// Fails with [`LakeError::NotFound`] when the lake folder is missing (a
+    /// local folder that does not exist, or nothing under an object-store
+    /// prefix), and with the store's own error when the store cannot be
+    /// read at all (a missing bucket, refused credentials).
+    pub async fn require_exists(&self) -> Result<(), LakeError> {
+        let missing = || LakeError::NotFound {
+            location: self.display.clone(),
+        };
         match &self.local_root {
-            Some(root) if !root.is_dir() => Err(LakeError::NotFound {
-                location: self.display.clone(),
-            }),
-            _ => Ok(()),
+            Some(root) if !root.is_dir() => Err(missing()),
+            Some(_) => Ok(()),
+            None => {
+                let first = self.store.list(Some(&self.prefix)).try_next().await;
+                match first.map_err(|source| self.store_error("cannot list", source))? {
+                    Some(_) => Ok(()),
+                    None => Err(missing()),
+                }
+            }
+        }
+    }
+
+    /// Whether anything is stored under the lake's prefix.
+    pub async fn is_occupied(&self) -> Result<bool, LakeError> {
+        let first = self.store.list(Some(&self.prefix)).try_next().await;
+        Ok(first
+            .map_err(|source| self.store_error("cannot list", source))?
+            .is_some())
+    }
+
+    fn store_error(
+        &self,
+        action: &'static str,
+        source: object_store::Error,
+    ) -> LakeError {
+        LakeError::Store {
+            action,
+            path: self.url.to_string(),
+            source,
         }
     }
 
@@ -190,6 +256,20 @@ mod tests {
         assert_eq!(a.local_root(), b.local_root());
         assert_eq!(a.path("customers").to_string(), "tmp/some lake/customers");
         assert_eq!(a.object_store_url().as_str(), "file:///");
+    }
+
+    #[test]
+    fn s3_urls_name_a_bucket_and_a_prefix() {
+        let lake = LakeLocation::parse("s3://sales/lakes/prod").unwrap();
+        assert_eq!(lake.local_root(), None);
+        assert_eq!(lake.object_store_url().as_str(), "s3://sales/");
+        assert_eq!(lake.path("deals").to_string(), "lakes/prod/deals");
+        assert_eq!(
+            lake.table_url("deals").unwrap().as_str(),
+            "s3://sales/lakes/prod/deals/"
+        );
+        let err = LakeLocation::parse("s3:///lake").unwrap_err().to_string();
+        assert!(err.contains("needs a bucket"), "{err}");
     }
 
     #[test]

@@ -92,17 +92,22 @@ def _as_arrow_stream(name: str, data: Any) -> Any:
         ) from error
 
 
-def connect(lake: str | os.PathLike[str] | None = None) -> Session:
+def connect(
+    lake: str | os.PathLike[str] | None = None, *, cluster: str | None = None
+) -> Session:
     """Opens a session.
 
-    ``lake`` is a lake folder (or ``file://`` URL); its tables are checked
-    against the lake contract and registered. Without a lake the session
-    has only the functions and whatever you :meth:`~Session.register`.
+    ``lake`` is a lake folder, ``file://`` URL or ``s3://bucket/prefix``
+    (configured by the standard AWS environment variables); its tables are
+    checked against the lake contract and registered. Without a lake the
+    session has only the functions and whatever you
+    :meth:`~Session.register`. With ``cluster="df://HOST:PORT"`` queries
+    run on that Ballista cluster (started with ``lakecast cluster``).
     Raises :class:`lakecast.LakeContractError` when the lake is missing or
     breaks the contract.
     """
     location = None if lake is None else os.fspath(lake)
-    return Session(_internal.connect(location))
+    return Session(_internal.connect(location, cluster))
 
 
 def examples() -> dict[str, str]:

@@ -24,10 +24,24 @@ pub struct Session {
     lake: Option<String>,
 }
 
-/// Opens a session; with a lake location its tables are registered.
+/// Opens a session; with a lake location its tables are registered, and
+/// with a cluster URL (`df://HOST:PORT`) its queries run on that Ballista
+/// cluster.
 #[pyfunction]
-#[pyo3(signature = (lake = None))]
-pub fn connect(py: Python<'_>, lake: Option<String>) -> PyResult<Session> {
+#[pyo3(signature = (lake = None, cluster = None))]
+pub fn connect(
+    py: Python<'_>,
+    lake: Option<String>,
+    cluster: Option<String>,
+) -> PyResult<Session> {
+    if let Some(url) = cluster {
+        let opened = lake.clone();
+        let ctx = wait(py, async move {
+            lakecast_cluster::connect(&url, opened.as_deref()).await
+        })?
+        .map_err(lake_error)?;
+        return Ok(Session { ctx, lake });
+    }
     let Some(location) = lake else {
         return Ok(Session {
             ctx: lakecast_core::new_session(),

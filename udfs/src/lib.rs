@@ -25,6 +25,10 @@ mod sums;
 mod teams;
 mod winmodel;
 
+use std::sync::Arc;
+
+use datafusion::common::Result;
+use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
@@ -100,7 +104,20 @@ pub fn catalogue() -> Vec<CatalogueEntry> {
     all
 }
 
-/// Registers every Lakecast function in a session.
+/// Registers every Lakecast function in a function registry: a session
+/// state, or a cluster executor's registry.
+pub fn register_in(registry: &mut dyn FunctionRegistry) -> Result<()> {
+    for udf in scalar_functions() {
+        registry.register_udf(Arc::new(udf))?;
+    }
+    for udaf in aggregate_functions() {
+        registry.register_udaf(Arc::new(udaf))?;
+    }
+    Ok(())
+}
+
+/// Registers every Lakecast function in a session context (the same lists
+/// as [`register_in`]).
 pub fn register_all(ctx: &SessionContext) {
     for udf in scalar_functions() {
         ctx.register_udf(udf);

@@ -23,26 +23,29 @@ pub async fn prepare_folder(
     location: &LakeLocation,
     replace: bool,
 ) -> Result<(), LakeError> {
-    if let Some(root) = location.local_root() {
-        std::fs::create_dir_all(root).map_err(|e| LakeError::InvalidLocation {
-            location: location.display().to_string(),
-            reason: format!("cannot create the folder: {e}"),
-        })?;
-        let occupied = std::fs::read_dir(root)
-            .map_err(|e| LakeError::InvalidLocation {
+    let occupied = match location.local_root() {
+        Some(root) => {
+            std::fs::create_dir_all(root).map_err(|e| LakeError::InvalidLocation {
                 location: location.display().to_string(),
-                reason: format!("cannot read the folder: {e}"),
-            })?
-            .next()
-            .is_some();
-        if occupied && !replace {
-            return Err(LakeError::InvalidLocation {
-                location: location.display().to_string(),
-                reason: "the folder is not empty; pass --replace to overwrite the lake \
-                         tables in it"
-                    .into(),
-            });
+                reason: format!("cannot create the folder: {e}"),
+            })?;
+            std::fs::read_dir(root)
+                .map_err(|e| LakeError::InvalidLocation {
+                    location: location.display().to_string(),
+                    reason: format!("cannot read the folder: {e}"),
+                })?
+                .next()
+                .is_some()
         }
+        None => location.is_occupied().await?,
+    };
+    if occupied && !replace {
+        return Err(LakeError::InvalidLocation {
+            location: location.display().to_string(),
+            reason: "the folder is not empty; pass --replace to overwrite the lake \
+                     tables in it"
+                .into(),
+        });
     }
     if replace {
         for table in TABLES {
