@@ -26,10 +26,9 @@ pub const URL_SCHEME: &str = "df://";
 /// Every function a Lakecast session has (DataFusion's, nested and
 /// aggregate ones included, and every Lakecast function), for executors to
 /// decode the plans they are sent.
-pub fn function_registry() -> Result<BallistaFunctionRegistry, DataFusionError> {
-    let state =
-        lakecast_core::engine::new_state(lakecast_core::engine::session_config())?;
-    Ok(BallistaFunctionRegistry::from(&state))
+pub fn function_registry() -> BallistaFunctionRegistry {
+    let state = lakecast_core::engine::new_state(lakecast_core::engine::session_config());
+    BallistaFunctionRegistry::from(&state)
 }
 
 /// Runs a scheduler listening on `bind` until the process is asked to stop
@@ -38,7 +37,9 @@ pub async fn run_scheduler(bind: SocketAddr) -> Result<(), String> {
     let config = SchedulerConfig {
         bind_host: bind.ip().to_string(),
         bind_port: bind.port(),
-        override_session_builder: Some(Arc::new(lakecast_core::engine::new_state)),
+        override_session_builder: Some(Arc::new(|config| {
+            Ok(lakecast_core::engine::new_state(config))
+        })),
         ..Default::default()
     }
     .with_hostname(bind.ip().to_string())
@@ -83,8 +84,7 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), String> {
         format!("no port after {} for the executor's gRPC", options.bind)
     })?;
     let work_dir = options.work_dir.clone();
-    let registry = function_registry()
-        .map_err(|e| format!("cannot build the executor's functions: {e}"))?;
+    let registry = function_registry();
     let config = ExecutorProcessConfig {
         bind_host: options.bind.ip().to_string(),
         external_host: Some(options.bind.ip().to_string()),
@@ -121,7 +121,6 @@ fn executor_runtime(work_dir: Option<&str>) -> Result<Arc<RuntimeEnv>, DataFusio
 /// with the lake's tables registered when a lake is given. Statements that
 /// only change the session (views, settings) stay in the client.
 pub async fn connect(url: &str, lake: Option<&str>) -> Result<SessionContext, LakeError> {
-    let engine = |e: DataFusionError| LakeError::Engine(e);
     if !url.starts_with(URL_SCHEME) {
         return Err(LakeError::InvalidLocation {
             location: url.to_string(),
@@ -134,10 +133,8 @@ pub async fn connect(url: &str, lake: Option<&str>) -> Result<SessionContext, La
     let config = lakecast_core::engine::session_config()
         .upgrade_for_ballista()
         .with_ballista_adaptive_query_planner(false);
-    let state = lakecast_core::engine::new_state(config).map_err(engine)?;
-    let ctx = SessionContext::remote_with_state(url, state)
-        .await
-        .map_err(engine)?;
+    let state = lakecast_core::engine::new_state(config);
+    let ctx = SessionContext::remote_with_state(url, state).await?;
     // Upgrading the state for Ballista replaces its function lists with
     // DataFusion's own, so Lakecast's are registered again.
     lakecast_udfs::register_all(&ctx);
@@ -189,7 +186,7 @@ mod tests {
 
     #[test]
     fn executors_know_every_lakecast_function() {
-        let registry = function_registry().unwrap();
+        let registry = function_registry();
         for udf in lakecast_udfs::scalar_functions() {
             assert!(registry.scalar_functions.contains_key(udf.name()));
         }

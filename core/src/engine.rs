@@ -33,24 +33,32 @@ pub fn lake_runtime() -> Arc<RuntimeEnv> {
 }
 
 /// A session state built from `config` with every Lakecast SQL function and
-/// the object stores of [`LakeStores`]. Cluster schedulers and clients
-/// build theirs here, so they plan with the same functions as every other
-/// front end.
-pub fn new_state(config: SessionConfig) -> Result<SessionState, DataFusionError> {
-    let mut state = SessionStateBuilder::new()
+/// the object stores of [`LakeStores`]. Every session is built here: local
+/// ones, and those of cluster schedulers, executors and clients, so they
+/// all plan with the same functions.
+pub fn new_state(config: SessionConfig) -> SessionState {
+    let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(lake_runtime())
-        .with_default_features()
-        .build();
-    lakecast_udfs::register_in(&mut state)?;
-    Ok(state)
+        .with_default_features();
+    builder
+        .scalar_functions()
+        .get_or_insert_default()
+        .extend(lakecast_udfs::scalar_functions().into_iter().map(Arc::new));
+    builder
+        .aggregate_functions()
+        .get_or_insert_default()
+        .extend(
+            lakecast_udfs::aggregate_functions()
+                .into_iter()
+                .map(Arc::new),
+        );
+    builder.build()
 }
 
 /// A session with `information_schema` and every Lakecast SQL function.
 pub fn new_session() -> SessionContext {
-    let ctx = SessionContext::new_with_config_rt(session_config(), lake_runtime());
-    lakecast_udfs::register_all(&ctx);
-    ctx
+    SessionContext::new_with_state(new_state(session_config()))
 }
 
 /// Opens the lake at `location` and returns a session with its tables

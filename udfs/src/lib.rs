@@ -25,10 +25,6 @@ mod sums;
 mod teams;
 mod winmodel;
 
-use std::sync::Arc;
-
-use datafusion::common::Result;
-use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
@@ -104,20 +100,7 @@ pub fn catalogue() -> Vec<CatalogueEntry> {
     all
 }
 
-/// Registers every Lakecast function in a function registry: a session
-/// state, or a cluster executor's registry.
-pub fn register_in(registry: &mut dyn FunctionRegistry) -> Result<()> {
-    for udf in scalar_functions() {
-        registry.register_udf(Arc::new(udf))?;
-    }
-    for udaf in aggregate_functions() {
-        registry.register_udaf(Arc::new(udaf))?;
-    }
-    Ok(())
-}
-
-/// Registers every Lakecast function in a session context (the same lists
-/// as [`register_in`]).
+/// Registers every Lakecast function in a session context.
 pub fn register_all(ctx: &SessionContext) {
     for udf in scalar_functions() {
         ctx.register_udf(udf);
