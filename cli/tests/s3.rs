@@ -8,9 +8,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{assert_clean_failure, canonical_csv, lakecast, text};
+use common::{assert_clean_failure, canonical_csv, lakecast, lakecast_with, text};
 
 /// The test bucket, or `None` (with a note) when no S3 server was started,
 /// as when `cargo test` runs outside the test command.
@@ -31,15 +29,6 @@ fn fresh_prefix(bucket: &str, name: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("s3://{bucket}/{name}-{}-{nanos}", std::process::id())
-}
-
-fn lakecast_with(env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lakecast"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
 }
 
 #[test]

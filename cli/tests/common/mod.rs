@@ -5,9 +5,15 @@
 use std::process::{Command, Output};
 
 pub fn lakecast(args: &[&str]) -> Output {
+    lakecast_with(&[], args)
+}
+
+/// `lakecast ARGS` with extra environment variables.
+pub fn lakecast_with(env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lakecast"))
         .args(args)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .output()
         .expect("the lakecast binary runs")
 }
