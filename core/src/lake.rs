@@ -6,6 +6,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig};
+use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
 
 use crate::check::{Inspection, TableFacts, inspect};
@@ -54,19 +55,32 @@ impl Lake {
 
     /// Registers the lake's object store and every table in `ctx`.
     pub async fn register(&self, ctx: &SessionContext) -> Result<(), LakeError> {
-        let store_url = self.location.object_store_url();
-        ctx.register_object_store(store_url.as_ref(), Arc::clone(self.location.store()));
-        for table in &self.tables {
-            self.register_table(ctx, table).await?;
+        for (name, provider) in self.tables(ctx).await? {
+            ctx.register_table(name, provider)?;
         }
         Ok(())
     }
 
-    async fn register_table(
+    /// Registers the lake's object store in `ctx` and returns one table
+    /// provider per lake table, to register as they are or behind a filter.
+    pub async fn tables(
+        &self,
+        ctx: &SessionContext,
+    ) -> Result<Vec<(&'static str, Arc<dyn TableProvider>)>, LakeError> {
+        let store_url = self.location.object_store_url();
+        ctx.register_object_store(store_url.as_ref(), Arc::clone(self.location.store()));
+        let mut providers = Vec::with_capacity(self.tables.len());
+        for table in &self.tables {
+            providers.push((table.spec.name, self.table_provider(ctx, table).await?));
+        }
+        Ok(providers)
+    }
+
+    async fn table_provider(
         &self,
         ctx: &SessionContext,
         table: &TableFacts,
-    ) -> Result<(), LakeError> {
+    ) -> Result<Arc<dyn TableProvider>, LakeError> {
         let spec = table.spec;
         let partition_cols: Vec<(String, DataType)> = table
             .partition_columns()
@@ -96,9 +110,7 @@ impl Lake {
         let config = ListingTableConfig::new(url)
             .with_listing_options(options)
             .with_schema(schema);
-        let provider = ListingTable::try_new(config)?;
-        ctx.register_table(spec.name, Arc::new(provider))?;
-        Ok(())
+        Ok(Arc::new(ListingTable::try_new(config)?))
     }
 }
 

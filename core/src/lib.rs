@@ -2,6 +2,7 @@
 //! the demo-lake generator, and the one function that builds a session with
 //! every Lakecast SQL function registered.
 
+pub mod access;
 pub mod check;
 pub mod contract;
 pub mod engine;

@@ -16,7 +16,7 @@ mod people;
 mod purchases;
 pub mod truth;
 mod world;
-mod write;
+pub(crate) mod write;
 
 use std::sync::Arc;
 

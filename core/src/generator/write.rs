@@ -106,7 +106,7 @@ pub async fn write_table(
     Ok(files)
 }
 
-fn encode(
+pub(crate) fn encode(
     batch: &RecordBatch,
 ) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
     let properties = WriterProperties::builder()
