@@ -1,5 +1,6 @@
 //! `lakecast`: generate, check and query signal lakes from the command line.
 
+mod admin;
 mod demo;
 mod functions;
 mod heatmap;
@@ -96,6 +97,45 @@ enum Command {
         #[command(subcommand)]
         role: ClusterRole,
     },
+    /// Serve a lake to BI tools over the PostgreSQL wire protocol and Arrow
+    /// Flight SQL: logins required, read-only, analysts see only the
+    /// projects they hold a grant for, every query in the audit log. Runs
+    /// until Ctrl-C or SIGTERM. Logs (listen addresses, each login and
+    /// query with user, rows and time) go to standard error at `info`;
+    /// set RUST_LOG to change that.
+    Serve(admin::ServeArgs),
+    /// Manage logins for `lakecast serve`.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Let a user read a project's data until an hour (`--until
+    /// 2026-12-31T18:00` UTC, or `+8h`, `+30d`).
+    Grant {
+        /// The user.
+        name: String,
+        /// The project (an `opportunity_id`).
+        project: i64,
+        /// When access ends, on the hour.
+        #[arg(long, value_name = "TIME")]
+        until: String,
+        #[command(flatten)]
+        lake: admin::LakeArgs,
+    },
+    /// End a user's access to a project now.
+    Revoke {
+        /// The user.
+        name: String,
+        /// The project (an `opportunity_id`).
+        project: i64,
+        #[command(flatten)]
+        lake: admin::LakeArgs,
+    },
+    /// Change the signal canvas or show its history.
+    Canvas {
+        #[command(subcommand)]
+        command: admin::CanvasCommand,
+    },
     /// Print the lake contract: every table and column with its meaning.
     Contract {
         /// Print the Markdown page (docs/lake-contract.md).
@@ -136,8 +176,10 @@ enum ClusterRole {
 const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    // A server's log is part of its output: listen addresses, logins and
+    // queries at `info`. Other commands log warnings only.
+    init_logging(if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" });
     // Planning, and a cluster scheduler decoding and optimising plans,
     // recurse over the expression tree; long SQL needs more than the
     // default 2 MiB of stack per worker thread.
@@ -184,6 +226,20 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         Command::Heatmap { query, out, title } => draw_heatmap(query, &out, title).await,
         Command::Functions { markdown } => functions::print(markdown),
         Command::Cluster { role } => cluster(role).await,
+        Command::Serve(args) => admin::serve(args).await,
+        Command::User { command } => admin::user(command),
+        Command::Grant {
+            name,
+            project,
+            until,
+            lake,
+        } => admin::grant(&name, project, &until, &lake),
+        Command::Revoke {
+            name,
+            project,
+            lake,
+        } => admin::revoke(&name, project, &lake),
+        Command::Canvas { command } => admin::canvas(command).await,
         Command::Contract { markdown } => {
             let text = if markdown {
                 lakecast_core::contract::to_markdown()
@@ -299,11 +355,11 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Diagnostics go to standard error, filtered by `RUST_LOG` (default: warnings).
-fn init_logging() {
+/// Diagnostics go to standard error, filtered by `RUST_LOG` (default: `default`).
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

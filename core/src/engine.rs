@@ -67,7 +67,24 @@ pub async fn open_session(location: &str) -> Result<(SessionContext, Lake), Lake
     let lake = Lake::open(location).await?;
     let ctx = new_session();
     lake.register(&ctx).await?;
+    register_system_tables(&ctx, &lake).await?;
     Ok((ctx, lake))
+}
+
+/// The `lakecast` system tables of a lake folder that has a system folder,
+/// unfiltered: whoever runs the command line reads the files directly.
+async fn register_system_tables(ctx: &SessionContext, lake: &Lake) -> Result<(), LakeError> {
+    let Some(dir) = lake.location().local_root().map(|root| root.join("_lakecast")) else {
+        return Ok(());
+    };
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let folder = crate::access::SystemFolder::at(dir)
+        .map_err(|e| LakeError::Engine(DataFusionError::External(Box::new(e))))?;
+    crate::access::session::register_system_tables(ctx, &folder, None)
+        .await
+        .map_err(|e| LakeError::Engine(DataFusionError::External(Box::new(e))))
 }
 
 /// Splits SQL text into statements; text without one is an error.

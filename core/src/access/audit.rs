@@ -95,7 +95,8 @@ impl AuditEntry {
     }
 }
 
-type Reply = oneshot::Sender<Result<(), String>>;
+/// How the writer answers one caller.
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 /// The audit log of one system folder. Cheap to clone; all clones share
 /// one writer thread, which stops when the last clone is dropped.
@@ -140,29 +141,27 @@ impl AuditLog {
 
     /// Appends `entry` and returns once it is on disk.
     pub async fn record(&self, entry: AuditEntry) -> Result<(), AccessError> {
-        let receiver = self.submit(&entry)?;
+        let (reply, receiver) = oneshot::channel();
+        self.submit(&entry, Box::new(move |outcome| drop(reply.send(outcome))))?;
         let outcome = receiver.await.map_err(|_| self.stopped())?;
         outcome.map_err(|reason| self.failed(reason))
     }
 
-    /// [`record`](Self::record) for callers outside an async runtime.
+    /// [`record`](Self::record) for synchronous callers (the command line);
+    /// blocks the calling thread until the entry is on disk.
     pub fn record_blocking(&self, entry: AuditEntry) -> Result<(), AccessError> {
-        let receiver = self.submit(&entry)?;
-        let outcome = receiver.blocking_recv().map_err(|_| self.stopped())?;
+        let (reply, receiver) = mpsc::channel();
+        self.submit(&entry, Box::new(move |outcome| drop(reply.send(outcome))))?;
+        let outcome = receiver.recv().map_err(|_| self.stopped())?;
         outcome.map_err(|reason| self.failed(reason))
     }
 
-    fn submit(
-        &self,
-        entry: &AuditEntry,
-    ) -> Result<oneshot::Receiver<Result<(), String>>, AccessError> {
+    fn submit(&self, entry: &AuditEntry, reply: Reply) -> Result<(), AccessError> {
         let mut line = serde_json::to_vec(entry).map_err(|e| self.failed(e.to_string()))?;
         line.push(b'\n');
-        let (reply, receiver) = oneshot::channel();
         self.sender
             .send((line, reply))
-            .map_err(|_| self.stopped())?;
-        Ok(receiver)
+            .map_err(|_| self.stopped())
     }
 
     fn stopped(&self) -> AccessError {
@@ -276,7 +275,7 @@ fn write_entries(mut file: File, path: &Path, receiver: &mpsc::Receiver<(Vec<u8>
             tracing::error!(path = %path.display(), %reason, "audit log write failed");
         }
         for (_, reply) in group {
-            let _ = reply.send(outcome.clone());
+            reply(outcome.clone());
         }
     }
 }
