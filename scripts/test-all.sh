@@ -17,11 +17,13 @@ cargo fmt --all -- --check
 step "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "test tools: virtualenv with maturin, moto (local S3) and boto3"
+step "test tools: virtualenv with maturin, moto (local S3), boto3 and the BI clients"
 venv="${LAKECAST_VENV:-$HOME/.cache/lakecast-py}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-  'maturin>=1.9,<2' 'moto[server]>=5.1,<6' 'boto3>=1.35'
+  'maturin>=1.9,<2' 'moto[server]>=5.1,<6' 'boto3>=1.35' \
+  'psycopg[binary]>=3.2,<4' 'sqlalchemy>=2.0,<2.1' \
+  'adbc-driver-flightsql>=1.3' 'adbc-driver-manager>=1.3'
 
 step "local S3 server on loopback"
 s3_env="$(mktemp)"

@@ -35,9 +35,13 @@ impl LakeArgs {
     fn folder(&self) -> Result<SystemFolder, String> {
         let location = LakeLocation::parse(&self.lake).map_err(|e| e.to_string())?;
         if location.local_root().is_some_and(|root| !root.is_dir()) {
-            return Err(format!("no lake at `{}`: the folder does not exist", self.lake));
+            return Err(format!(
+                "no lake at `{}`: the folder does not exist",
+                self.lake
+            ));
         }
-        SystemFolder::for_lake(&location, self.system.as_deref()).map_err(|e| e.to_string())
+        SystemFolder::for_lake(&location, self.system.as_deref())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -121,7 +125,14 @@ pub fn user(command: UserCommand) -> Result<ExitCode, String> {
             let lines: String = book
                 .users()
                 .iter()
-                .map(|u| format!("{:<24} {:<8} added {}\n", u.name, u.role, u.created_at.format("%Y-%m-%d %H:%M UTC")))
+                .map(|u| {
+                    format!(
+                        "{:<24} {:<8} added {}\n",
+                        u.name,
+                        u.role,
+                        u.created_at.format("%Y-%m-%d %H:%M UTC")
+                    )
+                })
                 .collect();
             output::print_text(&lines)
         }
@@ -147,7 +158,12 @@ fn password_for(name: &str) -> Result<String, String> {
     Ok(first)
 }
 
-pub fn grant(name: &str, project: i64, until: &str, lake: &LakeArgs) -> Result<ExitCode, String> {
+pub fn grant(
+    name: &str,
+    project: i64,
+    until: &str,
+    lake: &LakeArgs,
+) -> Result<ExitCode, String> {
     let folder = lake.folder()?;
     let expires = parse_until(until, chrono::Utc::now()).map_err(text)?;
     let audit = AuditLog::open(&folder).map_err(text)?;
@@ -200,7 +216,9 @@ pub async fn canvas(command: CanvasCommand) -> Result<ExitCode, String> {
 
 async fn print_history(folder: &SystemFolder) -> Result<ExitCode, String> {
     let ctx = new_session();
-    register_system_tables(&ctx, folder, None).await.map_err(text)?;
+    register_system_tables(&ctx, folder, None)
+        .await
+        .map_err(text)?;
     let batches = ctx
         .sql(
             "SELECT time, actor, object AS rule, \
@@ -283,18 +301,24 @@ async fn shutdown_signal() {
 /// Reads `512MiB`, `2GiB`, `1G` or a number of bytes.
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let lower = text.trim().to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(lower.len());
     let (number, unit) = lower.split_at(split);
     let scale: f64 = match unit.trim() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("cannot read size `{text}`: use a number with KiB, MiB or GiB")),
+        _ => {
+            return Err(format!(
+                "cannot read size `{text}`: use a number with KiB, MiB or GiB"
+            ));
+        }
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("cannot read size `{text}`: use a number with KiB, MiB or GiB"))?;
+    let value: f64 = number.parse().map_err(|_| {
+        format!("cannot read size `{text}`: use a number with KiB, MiB or GiB")
+    })?;
     if value <= 0.0 {
         return Err(format!("size `{text}` must be above zero"));
     }
@@ -306,19 +330,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("cannot read duration `{text}`: use 1500ms, 30s, 5m or 2h"))?;
+    let n: u64 = number.parse().map_err(|_| {
+        format!("cannot read duration `{text}`: use 1500ms, 30s, 5m or 2h")
+    })?;
     let duration = match unit {
         "ms" => Duration::from_millis(n),
         "s" | "" => Duration::from_secs(n),
         "m" => Duration::from_secs(n * 60),
         "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("cannot read duration `{text}`: use 1500ms, 30s, 5m or 2h")),
+        _ => {
+            return Err(format!(
+                "cannot read duration `{text}`: use 1500ms, 30s, 5m or 2h"
+            ));
+        }
     };
     if duration.is_zero() {
         return Err(format!("duration `{text}` must be above zero"));
     }
     Ok(duration)
 }
-

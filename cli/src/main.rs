@@ -179,7 +179,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // A server's log is part of its output: listen addresses, logins and
     // queries at `info`. Other commands log warnings only.
-    init_logging(if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" });
+    init_logging(if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    });
     // Planning, and a cluster scheduler decoding and optimising plans,
     // recurse over the expression tree; long SQL needs more than the
     // default 2 MiB of stack per worker thread.

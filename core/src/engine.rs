@@ -6,6 +6,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
+use datafusion::execution::cache::cache_manager::{CacheManager, CacheManagerConfig};
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -24,10 +25,16 @@ pub fn session_config() -> SessionConfig {
 }
 
 /// The runtime of every Lakecast session: DataFusion's defaults with the
-/// object stores of [`LakeStores`].
+/// object stores of [`LakeStores`] and no cache of file listings. A lake
+/// changes under a long-running server (new partitions, `lakecast canvas
+/// set`), and a cached listing would hide the new files indefinitely.
 pub fn lake_runtime() -> Arc<RuntimeEnv> {
+    let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
+    let cache_manager = CacheManager::try_new(&caches)
+        .unwrap_or_else(|_| RuntimeEnv::default().cache_manager);
     Arc::new(RuntimeEnv {
         object_store_registry: Arc::new(LakeStores::default()),
+        cache_manager,
         ..Default::default()
     })
 }
@@ -73,8 +80,15 @@ pub async fn open_session(location: &str) -> Result<(SessionContext, Lake), Lake
 
 /// The `lakecast` system tables of a lake folder that has a system folder,
 /// unfiltered: whoever runs the command line reads the files directly.
-async fn register_system_tables(ctx: &SessionContext, lake: &Lake) -> Result<(), LakeError> {
-    let Some(dir) = lake.location().local_root().map(|root| root.join("_lakecast")) else {
+async fn register_system_tables(
+    ctx: &SessionContext,
+    lake: &Lake,
+) -> Result<(), LakeError> {
+    let Some(dir) = lake
+        .location()
+        .local_root()
+        .map(|root| root.join("_lakecast"))
+    else {
         return Ok(());
     };
     if !dir.is_dir() {

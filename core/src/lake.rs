@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig};
-use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
 
 use crate::check::{Inspection, TableFacts, inspect};

@@ -15,15 +15,16 @@ use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::flight_service_server::{FlightService, FlightServiceServer};
 use arrow_flight::sql::metadata::{
-    GetCatalogsBuilder, GetDbSchemasBuilder, GetTablesBuilder, SqlInfoData, SqlInfoDataBuilder,
+    GetCatalogsBuilder, GetDbSchemasBuilder, GetTablesBuilder, SqlInfoData,
+    SqlInfoDataBuilder,
 };
 use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
     ActionClosePreparedStatementRequest, ActionCreatePreparedStatementRequest,
     ActionCreatePreparedStatementResult, CommandGetCatalogs, CommandGetDbSchemas,
-    CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandPreparedStatementQuery,
-    CommandStatementQuery, DoPutPreparedStatementResult, ProstMessageExt, SqlInfo,
-    TicketStatementQuery,
+    CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables,
+    CommandPreparedStatementQuery, CommandStatementQuery, DoPutPreparedStatementResult,
+    ProstMessageExt, SqlInfo, TicketStatementQuery,
 };
 use arrow_flight::{
     Action, FlightData, FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest,
@@ -122,7 +123,9 @@ impl FlightSql {
         tokens
             .get(token)
             .map(|(who, _)| who.clone())
-            .ok_or_else(|| Status::unauthenticated("the login token is unknown or expired"))
+            .ok_or_else(|| {
+                Status::unauthenticated("the login token is unknown or expired")
+            })
     }
 
     async fn login(&self, metadata: &MetadataMap) -> Result<String, Status> {
@@ -136,13 +139,20 @@ impl FlightSql {
             .and_then(|b| STANDARD_NO_PAD.decode(b.trim_end_matches('=')).ok())
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| {
-                tracing::debug!(?metadata, "Flight SQL handshake without basic credentials");
-                Status::unauthenticated("log in with basic authentication (user and password)")
+                tracing::debug!(
+                    ?metadata,
+                    "Flight SQL handshake without basic credentials"
+                );
+                Status::unauthenticated(
+                    "log in with basic authentication (user and password)",
+                )
             })?;
         let (name, password) = decoded.split_once(':').unwrap_or((&decoded, ""));
         let user = self.server.user(name).map_err(internal)?;
         let (role, outcome) = match &user {
-            Some(u) if u.verifier.accepts_password(password) => (u.role.to_string(), Ok(())),
+            Some(u) if u.verifier.accepts_password(password) => {
+                (u.role.to_string(), Ok(()))
+            }
             Some(u) => (u.role.to_string(), Err("refused: wrong password")),
             None => (String::new(), Err("refused: unknown user")),
         };
@@ -200,7 +210,10 @@ impl FlightSql {
             Ok((_, batches)) => Ok(batches.iter().map(|b| b.num_rows() as u64).sum()),
             Err(status) => Err(status.message().to_string()),
         };
-        self.server.audit_query(&run, outcome).await.map_err(internal)?;
+        self.server
+            .audit_query(&run, outcome)
+            .await
+            .map_err(internal)?;
         result
     }
 
@@ -249,7 +262,11 @@ impl FlightSql {
         })
     }
 
-    fn prepared_sql(&self, who: &Identity, handle: &[u8]) -> Result<(String, Option<ParamValues>), Status> {
+    fn prepared_sql(
+        &self,
+        who: &Identity,
+        handle: &[u8],
+    ) -> Result<(String, Option<ParamValues>), Status> {
         let prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
         match prepared.get(handle) {
             Some(p) if p.owner == who.name => Ok((p.sql.clone(), p.parameters.clone())),
@@ -258,7 +275,8 @@ impl FlightSql {
     }
 }
 
-type DoGetStream = Pin<Box<dyn Stream<Item = Result<FlightData, Status>> + Send + 'static>>;
+type DoGetStream =
+    Pin<Box<dyn Stream<Item = Result<FlightData, Status>> + Send + 'static>>;
 
 /// Sends `batches` as a Flight data stream.
 fn stream(schema: SchemaRef, batches: Vec<RecordBatch>) -> Response<DoGetStream> {
@@ -355,7 +373,9 @@ impl FlightSqlService for FlightSql {
             .map_err(|e| Status::invalid_argument(e.to_string()))?
             .into_iter()
             .collect();
-        parameters.sort_by_key(|(name, _)| name.trim_start_matches('$').parse::<u32>().unwrap_or(0));
+        parameters.sort_by_key(|(name, _)| {
+            name.trim_start_matches('$').parse::<u32>().unwrap_or(0)
+        });
         let parameter_schema = Schema::new(
             parameters
                 .into_iter()
@@ -363,14 +383,17 @@ impl FlightSqlService for FlightSql {
                 .collect::<Vec<_>>(),
         );
         let handle = rand::random::<[u8; 16]>().to_vec();
-        self.prepared.lock().unwrap_or_else(|p| p.into_inner()).insert(
-            handle.clone(),
-            Prepared {
-                owner: who.name,
-                sql: query.query,
-                parameters: None,
-            },
-        );
+        self.prepared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                handle.clone(),
+                Prepared {
+                    owner: who.name,
+                    sql: query.query,
+                    parameters: None,
+                },
+            );
         Ok(ActionCreatePreparedStatementResult {
             prepared_statement_handle: handle.into(),
             dataset_schema: ipc_schema(&dataset)?,
@@ -386,11 +409,12 @@ impl FlightSqlService for FlightSql {
         let who = self.who(request.metadata())?;
         let handle = query.prepared_statement_handle.to_vec();
         self.prepared_sql(&who, &handle)?;
-        let batches: Vec<RecordBatch> =
-            FlightRecordBatchStream::new_from_flight_data(request.into_inner().map_err(Into::into))
-                .try_collect()
-                .await
-                .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(
+            request.into_inner().map_err(Into::into),
+        )
+        .try_collect()
+        .await
+        .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let values = first_row(&batches)?;
         if let Some(p) = self
             .prepared
@@ -422,7 +446,8 @@ impl FlightSqlService for FlightSql {
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
         let who = self.who(request.metadata())?;
-        let (sql, parameters) = self.prepared_sql(&who, &query.prepared_statement_handle)?;
+        let (sql, parameters) =
+            self.prepared_sql(&who, &query.prepared_statement_handle)?;
         let (schema, batches) = self.execute(&who, &sql, parameters).await?;
         Ok(stream(schema, batches))
     }
@@ -448,7 +473,7 @@ impl FlightSqlService for FlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.who(request.metadata())?;
-        let schema = query.clone().into_builder().schema();
+        let schema = query.into_builder().schema();
         flight_info(&schema, query, request.into_inner())
     }
 
@@ -552,7 +577,7 @@ impl FlightSqlService for FlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.who(request.metadata())?;
-        let schema = query.clone().into_builder().schema();
+        let schema = query.into_builder().schema();
         flight_info(&schema, query, request.into_inner())
     }
 
@@ -597,7 +622,11 @@ impl FlightSqlService for FlightSql {
 
 impl FlightSql {
     /// Plans a prepared statement's SQL with placeholders left in.
-    async fn plan_schema_prepared(&self, who: &Identity, sql: &str) -> Result<SchemaRef, Status> {
+    async fn plan_schema_prepared(
+        &self,
+        who: &Identity,
+        sql: &str,
+    ) -> Result<SchemaRef, Status> {
         readonly::check_text(sql).map_err(Status::permission_denied)?;
         let ctx = self.session(who).await?;
         let plan = ctx
@@ -662,7 +691,11 @@ fn plain_field(field: &Field) -> Field {
 
 fn plain_schema(schema: &Schema) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(
-        schema.fields().iter().map(|f| plain_field(f)).collect::<Vec<_>>(),
+        schema
+            .fields()
+            .iter()
+            .map(|f| plain_field(f))
+            .collect::<Vec<_>>(),
         schema.metadata().clone(),
     ))
 }
@@ -689,4 +722,3 @@ fn arrow_status(error: impl std::fmt::Display) -> Status {
 fn internal(error: impl std::fmt::Display) -> Status {
     Status::internal(error.to_string())
 }
-

@@ -106,7 +106,10 @@ impl Server {
 
     /// The session of `who`, made on first use. Its project filters read
     /// the grants at every query, so it never goes stale.
-    async fn session_for(&self, who: &Identity) -> Result<Arc<SessionContext>, AccessError> {
+    async fn session_for(
+        &self,
+        who: &Identity,
+    ) -> Result<Arc<SessionContext>, AccessError> {
         if let Some((known, ctx)) = self.lock_sessions().get(&who.name)
             && known == who
         {
@@ -115,6 +118,8 @@ impl Server {
         let ctx = self.lake.session_for(who).await?;
         setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
             .map_err(|e| AccessError::Engine(*e))?;
+        ctx.register_udf(version_function());
+        ctx.register_udf(to_regtype_function());
         let ctx = Arc::new(ctx);
         self.lock_sessions()
             .insert(who.name.clone(), (who.clone(), Arc::clone(&ctx)));
@@ -124,7 +129,9 @@ impl Server {
     fn lock_sessions(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, (Identity, Arc<SessionContext>)>> {
-        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A context for one query: the user's tables and settings with a
@@ -172,7 +179,11 @@ impl Server {
     }
 
     /// Records a query; the caller sends the result only after this returns.
-    async fn audit_query(&self, run: &QueryRun<'_>, outcome: Result<u64, String>) -> Result<(), AccessError> {
+    async fn audit_query(
+        &self,
+        run: &QueryRun<'_>,
+        outcome: Result<u64, String>,
+    ) -> Result<(), AccessError> {
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
         let objects = tables_named(run.sql);
         let (rows, outcome_text) = match &outcome {
@@ -187,13 +198,52 @@ impl Server {
             ok = outcome.is_ok(),
             "query"
         );
-        let entry = AuditEntry::new(&run.who.name, &run.who.role.to_string(), "query", &objects)
-            .with_endpoint(run.endpoint)
-            .with_detail(serde_json::Value::String(run.sql.to_string()))
-            .with_outcome(outcome_text)
-            .with_rows(rows, elapsed_ms);
+        let entry =
+            AuditEntry::new(&run.who.name, &run.who.role.to_string(), "query", &objects)
+                .with_endpoint(run.endpoint)
+                .with_detail(serde_json::Value::String(run.sql.to_string()))
+                .with_outcome(outcome_text)
+                .with_rows(rows, elapsed_ms);
         self.lake.audit().record(entry).await
     }
+}
+
+/// `version()` as PostgreSQL words it: client libraries (SQLAlchemy,
+/// Metabase's driver) read the server version out of this string.
+fn version_function() -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+    let text = format!(
+        "PostgreSQL 16.6 (Lakecast {}, Apache DataFusion 55) on {}-linux",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    );
+    create_udf(
+        "version",
+        vec![],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(move |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))
+        }),
+    )
+}
+
+/// `to_regtype(name)`, which drivers call to look for extension types
+/// (psycopg asks for `hstore` when SQLAlchemy connects). Lakecast has no
+/// extension types, so every name answers NULL: "no such type".
+fn to_regtype_function() -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+    create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Immutable,
+        Arc::new(|_| Ok(ColumnarValue::Scalar(ScalarValue::Int32(None)))),
+    )
 }
 
 /// One query being run, for its audit entry.
@@ -217,7 +267,8 @@ impl<'a> QueryRun<'a> {
 
 /// The tables a statement names, for the audit log's `object` column.
 fn tables_named(sql: &str) -> String {
-    let Ok(statements) = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}) else {
+    let Ok(statements) = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})
+    else {
         return String::new();
     };
     let mut names: Vec<String> = Vec::new();
@@ -239,8 +290,12 @@ fn collect_relations(text: &str, names: &mut Vec<String>) {
     for pair in words.windows(2) {
         let keyword = pair[0].to_ascii_uppercase();
         if keyword == "FROM" || keyword == "JOIN" {
-            let name = pair[1].trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == ';');
-            if !name.is_empty() && !name.starts_with('(') && name.to_ascii_uppercase() != "SELECT" {
+            let name = pair[1]
+                .trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == ';');
+            if !name.is_empty()
+                && !name.starts_with('(')
+                && !name.eq_ignore_ascii_case("SELECT")
+            {
                 names.push(name.trim_matches('"').to_string());
             }
         }
@@ -307,7 +362,9 @@ pub async fn serve(
     }
 }
 
-fn flatten(done: Result<Result<(), ServeError>, tokio::task::JoinError>) -> Result<(), ServeError> {
+fn flatten(
+    done: Result<Result<(), ServeError>, tokio::task::JoinError>,
+) -> Result<(), ServeError> {
     done.map_err(|e| ServeError::Stopped {
         endpoint: "server",
         reason: e.to_string(),

@@ -17,11 +17,14 @@ use datafusion_postgres::DfSessionService;
 use datafusion_postgres::pgwire::api::cancel::DefaultCancelHandler;
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Response};
+use datafusion_postgres::pgwire::api::results::{
+    FieldInfo, QueryResponse, Response, Tag,
+};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{
-    ClientInfo, ClientPortalStore, ConnectionManager, ErrorHandler, PgWireServerHandlers, Type,
+    ClientInfo, ClientPortalStore, ConnectionManager, ErrorHandler, PgWireServerHandlers,
+    Type,
 };
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
@@ -97,7 +100,9 @@ impl PgWireServerHandlers for PgConnection {
         Arc::clone(&self.queries)
     }
 
-    fn startup_handler(&self) -> Arc<impl datafusion_postgres::pgwire::api::auth::StartupHandler> {
+    fn startup_handler(
+        &self,
+    ) -> Arc<impl datafusion_postgres::pgwire::api::auth::StartupHandler> {
         Arc::clone(&self.startup)
     }
 
@@ -178,7 +183,11 @@ impl PgQueries {
 
 #[async_trait]
 impl SimpleQueryHandler for PgQueries {
-    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        query: &str,
+    ) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo
             + ClientPortalStore
@@ -194,6 +203,10 @@ impl SimpleQueryHandler for PgQueries {
         let run = QueryRun::start(&who, "pg", query);
         if let Err(refusal) = readonly::check_text(query) {
             return self.finish(&run, Err(read_only(refusal))).await;
+        }
+        if let Some(tag) = readonly::savepoint_tag(query) {
+            let done = vec![Response::Execution(Tag::new(tag))];
+            return self.finish(&run, Ok((done, 0))).await;
         }
         let limit = self.timeout(client);
         let result = tokio::time::timeout(limit, async {
@@ -245,7 +258,8 @@ impl ExtendedQueryHandler for PgQueries {
         let result = tokio::time::timeout(limit, async {
             let service = self.service(&who).await?;
             let response =
-                ExtendedQueryHandler::do_query(&service, client, portal, max_rows).await?;
+                ExtendedQueryHandler::do_query(&service, client, portal, max_rows)
+                    .await?;
             let (mut responses, rows) = drain(vec![response]).await?;
             let response = responses.pop().unwrap_or(Response::EmptyQuery);
             Ok((response, rows))
@@ -280,7 +294,8 @@ impl PgParser {
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (Identity, Arc<DfSessionService>)>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (Identity, Arc<DfSessionService>)>>
+    {
         self.services.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -308,7 +323,10 @@ impl QueryParser for PgParser {
         service.query_parser().parse_sql(client, sql, types).await
     }
 
-    fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
+    fn get_parameter_types(
+        &self,
+        statement: &Self::Statement,
+    ) -> PgWireResult<Vec<Type>> {
         self.describe.get_parameter_types(statement)
     }
 
@@ -340,7 +358,8 @@ async fn drain(responses: Vec<Response>) -> PgWireResult<(Vec<Response>, u64)> {
             .into_iter()
             .collect::<PgWireResult<_>>()?;
         total += rows.len() as u64;
-        let mut replay = QueryResponse::new(schema, futures::stream::iter(rows.into_iter().map(Ok)));
+        let mut replay =
+            QueryResponse::new(schema, futures::stream::iter(rows.into_iter().map(Ok)));
         replay.set_command_tag(&tag);
         drained.push(Response::Query(replay));
     }

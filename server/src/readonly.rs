@@ -33,13 +33,33 @@ pub(crate) fn check(statement: &Statement) -> Result<(), String> {
                 .filter_map(|d| d.for_query.as_deref())
                 .try_for_each(|q| check(&Statement::Query(Box::new(q.clone()))));
         }
-        Statement::Set(set) => !set.to_string().to_ascii_lowercase().contains("datafusion."),
+        Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => true,
+        Statement::Set(set) => {
+            !set.to_string().to_ascii_lowercase().contains("datafusion.")
+        }
         _ => false,
     };
     if allowed {
         Ok(())
     } else {
         Err(refusal(statement))
+    }
+}
+
+/// The command tag to answer with when `sql` is one savepoint statement:
+/// there is nothing to undo on a read-only server, but drivers (psycopg
+/// inside SQLAlchemy) wrap their inspection queries in savepoints.
+pub(crate) fn savepoint_tag(sql: &str) -> Option<&'static str> {
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    match statements.as_slice() {
+        [Statement::Savepoint { .. }] => Some("SAVEPOINT"),
+        [Statement::ReleaseSavepoint { .. }] => Some("RELEASE"),
+        [
+            Statement::Rollback {
+                savepoint: Some(_), ..
+            },
+        ] => Some("ROLLBACK"),
+        _ => None,
     }
 }
 
@@ -56,7 +76,11 @@ fn refusal(statement: &Statement) -> String {
     let text = statement.to_string();
     let verb: String = text
         .split_whitespace()
-        .take(if text.to_ascii_uppercase().starts_with("CREATE") { 2 } else { 1 })
+        .take(if text.to_ascii_uppercase().starts_with("CREATE") {
+            2
+        } else {
+            1
+        })
         .collect::<Vec<_>>()
         .join(" ")
         .to_ascii_uppercase();
@@ -96,7 +120,10 @@ mod tests {
             ("TRUNCATE customers", "TRUNCATE"),
         ] {
             let err = check_text(bad).expect_err(bad);
-            assert!(err.contains(&format!("{verb} is not allowed")), "{bad}: {err}");
+            assert!(
+                err.contains(&format!("{verb} is not allowed")),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -20,7 +20,9 @@ use datafusion_postgres::pgwire::api::{
 };
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::startup::Authentication;
-use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use datafusion_postgres::pgwire::messages::{
+    PgWireBackendMessage, PgWireFrontendMessage,
+};
 use futures::{Sink, SinkExt};
 use lakecast_core::access::{Identity, Verifier};
 use tokio::sync::{Mutex, OwnedSemaphorePermit};
@@ -86,14 +88,24 @@ impl ScramStartup {
             .unwrap_or_else(|poisoned| poisoned.into_inner().is_some())
     }
 
-    async fn client_first<C>(&self, client: &C, data: &[u8]) -> PgWireResult<(String, Step)>
+    async fn client_first<C>(
+        &self,
+        client: &C,
+        data: &[u8],
+    ) -> PgWireResult<(String, Step)>
     where
         C: ClientInfo,
     {
-        let text = std::str::from_utf8(data).map_err(|_| invalid("client-first is not UTF-8"))?;
+        let text = std::str::from_utf8(data)
+            .map_err(|_| invalid("client-first is not UTF-8"))?;
         let (gs2_header, bare) = split_gs2(text)?;
-        let client_nonce = attribute(bare, 'r').ok_or_else(|| invalid("no client nonce"))?;
-        let user = client.metadata().get(METADATA_USER).cloned().unwrap_or_default();
+        let client_nonce =
+            attribute(bare, 'r').ok_or_else(|| invalid("no client nonce"))?;
+        let user = client
+            .metadata()
+            .get(METADATA_USER)
+            .cloned()
+            .unwrap_or_default();
         let known = self.server.user(&user).map_err(api_error)?;
         let (identity, verifier) = match known {
             Some(u) => (
@@ -122,8 +134,13 @@ impl ScramStartup {
         Ok((server_first, Step::ClientFinal(Box::new(exchange))))
     }
 
-    async fn client_final(&self, exchange: &Exchange, data: &[u8]) -> PgWireResult<String> {
-        let text = std::str::from_utf8(data).map_err(|_| invalid("client-final is not UTF-8"))?;
+    async fn client_final(
+        &self,
+        exchange: &Exchange,
+        data: &[u8],
+    ) -> PgWireResult<String> {
+        let text = std::str::from_utf8(data)
+            .map_err(|_| invalid("client-final is not UTF-8"))?;
         let (without_proof, proof) = text
             .rsplit_once(",p=")
             .ok_or_else(|| invalid("client-final has no proof"))?;
@@ -136,7 +153,9 @@ impl ScramStartup {
             .decode(proof)
             .map_err(|_| invalid("the proof is not base64"))?;
         let auth_message = format!("{},{without_proof}", exchange.auth_prefix);
-        let accepted = exchange.verifier.accepts_proof(auth_message.as_bytes(), &proof);
+        let accepted = exchange
+            .verifier
+            .accepts_proof(auth_message.as_bytes(), &proof);
         let (role, outcome) = match (&exchange.identity, accepted) {
             (Some(who), true) => (who.role.to_string(), Ok(())),
             (Some(who), false) => (who.role.to_string(), Err("refused: wrong password")),
@@ -150,7 +169,10 @@ impl ScramStartup {
             return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                 "FATAL".into(),
                 "28P01".into(),
-                format!("password authentication failed for user \"{}\"", exchange.user),
+                format!(
+                    "password authentication failed for user \"{}\"",
+                    exchange.user
+                ),
             ))));
         }
         let signature = exchange.verifier.server_signature(auth_message.as_bytes());
@@ -160,7 +182,11 @@ impl ScramStartup {
 
 #[async_trait]
 impl StartupHandler for ScramStartup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -183,39 +209,45 @@ impl StartupHandler for ScramStartup {
                 }
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![
-                        MECHANISM.to_string(),
-                    ])))
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                        vec![MECHANISM.to_string()],
+                    )))
                     .await?;
                 *step = Step::ClientFirst;
             }
             (Step::ClientFirst, PgWireFrontendMessage::PasswordMessageFamily(msg)) => {
                 let initial = msg.into_sasl_initial_response()?;
                 if initial.auth_method != MECHANISM {
-                    return Err(PgWireError::UnsupportedSASLAuthMethod(initial.auth_method));
+                    return Err(PgWireError::UnsupportedSASLAuthMethod(
+                        initial.auth_method,
+                    ));
                 }
                 let data = initial.data.unwrap_or_default();
                 let (server_first, next) = self.client_first(client, &data).await?;
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
-                        server_first.into_bytes().into(),
-                    )))
+                    .send(PgWireBackendMessage::Authentication(
+                        Authentication::SASLContinue(server_first.into_bytes().into()),
+                    ))
                     .await?;
                 *step = next;
             }
-            (Step::ClientFinal(exchange), PgWireFrontendMessage::PasswordMessageFamily(msg)) => {
+            (
+                Step::ClientFinal(exchange),
+                PgWireFrontendMessage::PasswordMessageFamily(msg),
+            ) => {
                 let response = msg.into_sasl_response()?;
                 let server_final = self.client_final(exchange, &response.data).await?;
                 let identity = exchange.identity.clone();
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
-                        server_final.into_bytes().into(),
-                    )))
+                    .send(PgWireBackendMessage::Authentication(
+                        Authentication::SASLFinal(server_final.into_bytes().into()),
+                    ))
                     .await?;
                 if let Some(identity) = identity {
                     client.session_extensions().insert(identity);
                 }
-                let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
+                let (pid, secret) =
+                    RandomPidSecretKeyGenerator::default().generate(client);
                 client.set_pid_and_secret_key(pid, secret.clone());
                 let (handle, guard) = self.connections.register(pid, secret);
                 client.session_extensions().insert(handle);

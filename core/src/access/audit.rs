@@ -157,11 +157,10 @@ impl AuditLog {
     }
 
     fn submit(&self, entry: &AuditEntry, reply: Reply) -> Result<(), AccessError> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| self.failed(e.to_string()))?;
+        let mut line =
+            serde_json::to_vec(entry).map_err(|e| self.failed(e.to_string()))?;
         line.push(b'\n');
-        self.sender
-            .send((line, reply))
-            .map_err(|_| self.stopped())
+        self.sender.send((line, reply)).map_err(|_| self.stopped())
     }
 
     fn stopped(&self) -> AccessError {
@@ -257,7 +256,11 @@ pub fn schema() -> SchemaRef {
 
 /// The writer thread: take one entry, then whatever else is waiting, write
 /// them with one call, flush, and answer everyone.
-fn write_entries(mut file: File, path: &Path, receiver: &mpsc::Receiver<(Vec<u8>, Reply)>) {
+fn write_entries(
+    mut file: File,
+    path: &Path,
+    receiver: &mpsc::Receiver<(Vec<u8>, Reply)>,
+) {
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
         while group.len() < GROUP_LIMIT {
@@ -298,14 +301,20 @@ mod tests {
         )
         .expect("second");
         // A crash in the middle of a write leaves half a line behind.
-        let mut file = OpenOptions::new().append(true).open(log.path()).expect("append");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .expect("append");
         file.write_all(br#"{"time":"2026-"#).expect("torn");
 
         let batch = AuditLog::read(log.path()).expect("read");
         assert_eq!(batch.num_rows(), 2);
         let actions = batch
             .column_by_name("action")
-            .and_then(|c| c.as_any().downcast_ref::<datafusion::arrow::array::StringArray>())
+            .and_then(|c| {
+                c.as_any()
+                    .downcast_ref::<datafusion::arrow::array::StringArray>()
+            })
             .expect("action column");
         assert_eq!(actions.value(1), "query");
     }

@@ -71,10 +71,11 @@ pub async fn set_lift(
         after: lift,
     };
     let next = next_version(&current, &change, actor, note)?;
-    let bytes = crate::generator::write::encode(&next).map_err(|source| LakeError::Write {
-        path: format!("signal_weights/canvas-v{}.parquet", change.version),
-        source,
-    })?;
+    let bytes =
+        crate::generator::write::encode(&next).map_err(|source| LakeError::Write {
+            path: format!("signal_weights/canvas-v{}.parquet", change.version),
+            source,
+        })?;
     publish(lake, audit, actor, &change, bytes).await?;
     Ok(change)
 }
@@ -89,7 +90,10 @@ async fn publish(
 ) -> Result<(), AccessError> {
     let location = lake.location();
     let staged = location.path(&format!("signal_weights/_staged-v{}", change.version));
-    let target = location.path(&format!("signal_weights/canvas-v{}.parquet", change.version));
+    let target = location.path(&format!(
+        "signal_weights/canvas-v{}.parquet",
+        change.version
+    ));
     location.put(&staged, bytes).await?;
     audit
         .record(
@@ -126,7 +130,8 @@ async fn current_version(ctx: &SessionContext) -> Result<RecordBatch, AccessErro
     let batch = concat_batches(&schema, &batches).map_err(DataFusionError::from)?;
     if batch.num_rows() == 0 {
         return Err(AccessError::Invalid(
-            "the lake's signal_weights table is empty: there is no canvas to change".into(),
+            "the lake's signal_weights table is empty: there is no canvas to change"
+                .into(),
         ));
     }
     Ok(batch)
@@ -143,7 +148,12 @@ fn next_version(
     let rules = text_column(current, "rule_id")?;
     let lifts = float_column(current, "lift")?;
     let note = note.map_or_else(
-        || format!("{}: lift {} -> {}", change.rule, change.before, change.after),
+        || {
+            format!(
+                "{}: lift {} -> {}",
+                change.rule, change.before, change.after
+            )
+        },
         str::to_string,
     );
     let mut columns = Vec::with_capacity(current.num_columns());
@@ -156,24 +166,32 @@ fn next_version(
             )),
             "changed_by" => Some(Arc::new(StringArray::from(vec![actor; rows]))),
             "note" => Some(Arc::new(StringArray::from(vec![note.as_str(); rows]))),
-            "lift" => Some(Arc::new(Float64Array::from_iter_values((0..rows).map(|i| {
-                if rules.value(i) == change.rule {
-                    change.after
-                } else {
-                    lifts.value(i)
-                }
-            })))),
+            "lift" => Some(Arc::new(Float64Array::from_iter_values((0..rows).map(
+                |i| {
+                    if rules.value(i) == change.rule {
+                        change.after
+                    } else {
+                        lifts.value(i)
+                    }
+                },
+            )))),
             _ => None,
         };
         columns.push(match replaced {
-            Some(values) => cast(&values, field.data_type()).map_err(DataFusionError::from)?,
+            Some(values) => {
+                cast(&values, field.data_type()).map_err(DataFusionError::from)?
+            }
             None => Arc::clone(column),
         });
     }
     Ok(RecordBatch::try_new(current.schema(), columns).map_err(DataFusionError::from)?)
 }
 
-fn column_as(batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef, AccessError> {
+fn column_as(
+    batch: &RecordBatch,
+    name: &str,
+    to: &DataType,
+) -> Result<ArrayRef, AccessError> {
     let column = batch.column_by_name(name).ok_or_else(|| {
         AccessError::Invalid(format!("the lake's signal_weights has no `{name}` column"))
     })?;
@@ -182,16 +200,20 @@ fn column_as(batch: &RecordBatch, name: &str, to: &DataType) -> Result<ArrayRef,
 
 fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray, AccessError> {
     let column = column_as(batch, name, &DataType::Utf8)?;
-    Ok(column.as_any().downcast_ref::<StringArray>().cloned().unwrap_or_else(|| {
-        StringArray::from(Vec::<&str>::new())
-    }))
+    Ok(column
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .unwrap_or_else(|| StringArray::from(Vec::<&str>::new())))
 }
 
 fn float_column(batch: &RecordBatch, name: &str) -> Result<Float64Array, AccessError> {
     let column = column_as(batch, name, &DataType::Float64)?;
-    Ok(column.as_any().downcast_ref::<Float64Array>().cloned().unwrap_or_else(|| {
-        Float64Array::from(Vec::<f64>::new())
-    }))
+    Ok(column
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .cloned()
+        .unwrap_or_else(|| Float64Array::from(Vec::<f64>::new())))
 }
 
 fn integer_at(batch: &RecordBatch, name: &str, row: usize) -> Result<i64, AccessError> {

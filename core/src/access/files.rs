@@ -10,7 +10,10 @@ use serde::de::DeserializeOwned;
 
 use super::AccessError;
 
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AccessError {
+fn io_error(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> AccessError {
     let path = path.to_path_buf();
     move |source| AccessError::Io {
         action,
@@ -20,7 +23,9 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
 }
 
 /// Reads a JSON document; a missing file is the default value.
-pub(super) fn read_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T, AccessError> {
+pub(super) fn read_json<T: DeserializeOwned + Default>(
+    path: &Path,
+) -> Result<T, AccessError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
@@ -35,14 +40,19 @@ pub(super) fn read_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T,
 /// Replaces `path` with `value` as JSON: written to a temporary file,
 /// flushed to disk, then renamed over the old one, so a reader sees either
 /// the old document or the new one, never half of one.
-pub(super) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), AccessError> {
-    let mut text = serde_json::to_vec_pretty(value).map_err(|e| AccessError::Damaged {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+pub(super) fn write_json<T: Serialize>(
+    path: &Path,
+    value: &T,
+) -> Result<(), AccessError> {
+    let mut text =
+        serde_json::to_vec_pretty(value).map_err(|e| AccessError::Damaged {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     text.push(b'\n');
     let temporary = path.with_extension("json.new");
-    let mut file = File::create(&temporary).map_err(io_error("cannot write", &temporary))?;
+    let mut file =
+        File::create(&temporary).map_err(io_error("cannot write", &temporary))?;
     file.write_all(&text)
         .and_then(|()| file.sync_all())
         .map_err(io_error("cannot write", &temporary))?;

@@ -105,11 +105,16 @@ impl GrantBook {
         };
         book.grants.push(grant.clone());
         audit.record_blocking(
-            AuditEntry::new(actor, "local", "grant", &format!("{user} project {project_id}"))
-                .with_detail(serde_json::json!({
-                    "before": before,
-                    "after": format!("until {}", expires_at.to_rfc3339()),
-                })),
+            AuditEntry::new(
+                actor,
+                "local",
+                "grant",
+                &format!("{user} project {project_id}"),
+            )
+            .with_detail(serde_json::json!({
+                "before": before,
+                "after": format!("until {}", expires_at.to_rfc3339()),
+            })),
         )?;
         write_json(&folder.grants_file(), &book)?;
         Ok(grant)
@@ -130,7 +135,9 @@ impl GrantBook {
         let before = book.latest_until(user, project_id, moment);
         let mut ended = 0;
         for grant in &mut book.grants {
-            if grant.user == user && grant.project_id == project_id && grant.holds_at(moment)
+            if grant.user == user
+                && grant.project_id == project_id
+                && grant.holds_at(moment)
             {
                 grant.revoked_at = Some(moment);
                 grant.revoked_by = Some(actor.to_string());
@@ -143,20 +150,32 @@ impl GrantBook {
             )));
         }
         audit.record_blocking(
-            AuditEntry::new(actor, "local", "revoke", &format!("{user} project {project_id}"))
-                .with_detail(serde_json::json!({
-                    "before": before,
-                    "after": "revoked",
-                })),
+            AuditEntry::new(
+                actor,
+                "local",
+                "revoke",
+                &format!("{user} project {project_id}"),
+            )
+            .with_detail(serde_json::json!({
+                "before": before,
+                "after": "revoked",
+            })),
         )?;
         write_json(&folder.grants_file(), &book)?;
         Ok(ended)
     }
 
-    fn latest_until(&self, user: &str, project_id: i64, moment: DateTime<Utc>) -> Option<String> {
+    fn latest_until(
+        &self,
+        user: &str,
+        project_id: i64,
+        moment: DateTime<Utc>,
+    ) -> Option<String> {
         self.grants
             .iter()
-            .filter(|g| g.user == user && g.project_id == project_id && g.holds_at(moment))
+            .filter(|g| {
+                g.user == user && g.project_id == project_id && g.holds_at(moment)
+            })
             .map(|g| g.expires_at)
             .max()
             .map(|until| format!("until {}", until.to_rfc3339()))
@@ -167,7 +186,10 @@ impl GrantBook {
 /// `2026-12-31T18:00:00Z` (all UTC), or a span from now rounded up to the
 /// next whole hour, `+8h` or `+30d`. Minutes other than `:00` are refused:
 /// grants are precise to the hour.
-pub fn parse_until(text: &str, moment: DateTime<Utc>) -> Result<DateTime<Utc>, AccessError> {
+pub fn parse_until(
+    text: &str,
+    moment: DateTime<Utc>,
+) -> Result<DateTime<Utc>, AccessError> {
     let invalid = |why: &str| {
         AccessError::Invalid(format!(
             "cannot read --until `{text}`: {why} (write an hour such as \
@@ -177,7 +199,9 @@ pub fn parse_until(text: &str, moment: DateTime<Utc>) -> Result<DateTime<Utc>, A
     let text = text.trim();
     if let Some(span) = text.strip_prefix('+') {
         let (count, unit) = span.split_at(span.len().saturating_sub(1));
-        let count: i64 = count.parse().map_err(|_| invalid("not a number of hours or days"))?;
+        let count: i64 = count
+            .parse()
+            .map_err(|_| invalid("not a number of hours or days"))?;
         let hours = match unit {
             "h" => count,
             "d" => count.saturating_mul(24),
@@ -191,11 +215,16 @@ pub fn parse_until(text: &str, moment: DateTime<Utc>) -> Result<DateTime<Utc>, A
     let parsed = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| {
-            ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-                .map(|t| t.and_utc())
-                .ok_or(())
+            [
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+            .map(|t| t.and_utc())
+            .ok_or(())
         })
         .map_err(|()| invalid("not a date and hour"))?;
     if parsed.minute() != 0 || parsed.second() != 0 || parsed.nanosecond() != 0 {
@@ -219,16 +248,30 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn until_accepts_hours_and_spans() {
         let moment = at("2026-12-04T09:20:00Z");
-        assert_eq!(parse_until("2026-12-31T18:00", moment).ok(), Some(at("2026-12-31T18:00:00Z")));
-        assert_eq!(parse_until("2026-12-31 18:00", moment).ok(), Some(at("2026-12-31T18:00:00Z")));
-        assert_eq!(parse_until("+1h", moment).ok(), Some(at("2026-12-04T10:00:00Z")));
-        assert_eq!(parse_until("+2d", moment).ok(), Some(at("2026-12-06T09:00:00Z")));
+        assert_eq!(
+            parse_until("2026-12-31T18:00", moment).ok(),
+            Some(at("2026-12-31T18:00:00Z"))
+        );
+        assert_eq!(
+            parse_until("2026-12-31 18:00", moment).ok(),
+            Some(at("2026-12-31T18:00:00Z"))
+        );
+        assert_eq!(
+            parse_until("+1h", moment).ok(),
+            Some(at("2026-12-04T10:00:00Z"))
+        );
+        assert_eq!(
+            parse_until("+2d", moment).ok(),
+            Some(at("2026-12-06T09:00:00Z"))
+        );
         for bad in ["2026-12-31T18:30", "tomorrow", "+3w", "+0h", "+h"] {
             let err = parse_until(bad, moment).expect_err(bad).to_string();
             assert!(err.contains(bad), "{err}");
@@ -255,9 +298,21 @@ mod tests {
         };
         assert!(!revoked.holds_at(at("2026-12-04T10:00:00Z")));
         let book = GrantBook {
-            grants: vec![revoked.clone(), Grant { project_id: 3, ..revoked }],
+            grants: vec![
+                revoked.clone(),
+                Grant {
+                    project_id: 3,
+                    ..revoked
+                },
+            ],
         };
-        assert_eq!(book.projects_of("ana", at("2026-12-04T09:30:00Z")), vec![3, 7]);
-        assert!(book.projects_of("bob", at("2026-12-04T09:30:00Z")).is_empty());
+        assert_eq!(
+            book.projects_of("ana", at("2026-12-04T09:30:00Z")),
+            vec![3, 7]
+        );
+        assert!(
+            book.projects_of("bob", at("2026-12-04T09:30:00Z"))
+                .is_empty()
+        );
     }
 }

@@ -119,7 +119,9 @@ impl SystemFolder {
         let root = match (explicit, lake.local_root()) {
             (Some(dir), _) => dir.to_path_buf(),
             (None, Some(root)) => root.join("_lakecast"),
-            (None, None) => return Err(AccessError::NoSystemFolder(lake.display().into())),
+            (None, None) => {
+                return Err(AccessError::NoSystemFolder(lake.display().into()));
+            }
         };
         Self::at(root)
     }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -62,7 +63,10 @@ pub struct ServedLake {
 impl ServedLake {
     /// Opens the lake at `location` (checked against the contract) with its
     /// system folder: `system` when given, else `_lakecast/` in the lake.
-    pub async fn open(location: &str, system: Option<&Path>) -> Result<Self, AccessError> {
+    pub async fn open(
+        location: &str,
+        system: Option<&Path>,
+    ) -> Result<Self, AccessError> {
         let lake = Lake::open(location).await?;
         let folder = SystemFolder::for_lake(lake.location(), system)?;
         let audit = AuditLog::open(&folder)?;
@@ -96,7 +100,10 @@ impl ServedLake {
 
     /// A session for `who`: every lake table (project tables filtered for
     /// analysts) and the `lakecast` system tables.
-    pub async fn session_for(&self, who: &Identity) -> Result<SessionContext, AccessError> {
+    pub async fn session_for(
+        &self,
+        who: &Identity,
+    ) -> Result<SessionContext, AccessError> {
         let ctx = SessionContext::new_with_state(new_state(session_config()));
         let granted = granted_projects(&self.folder, who);
         for (name, provider) in self.lake.tables(&ctx).await? {
@@ -140,17 +147,19 @@ pub async fn register_system_tables(
 
     let audit_path = folder.root().join("audit.jsonl");
     let audit_only = only.clone();
-    let audit_table = SnapshotTable::new("lakecast.audit_log", audit::schema(), move || {
-        let batch = AuditLog::read(&audit_path)?;
-        keep_actor(batch, "actor", audit_only.as_deref())
-    });
+    let audit_table =
+        SnapshotTable::new("lakecast.audit_log", audit::schema(), move || {
+            let batch = AuditLog::read(&audit_path)?;
+            keep_actor(batch, "actor", audit_only.as_deref())
+        });
     ctx.register_table("lakecast.audit_log", Arc::new(audit_table))?;
 
     let grants_folder = folder.clone();
-    let grants_table = SnapshotTable::new("lakecast.grants", grants_schema(), move || {
-        let batch = grants_batch(&GrantBook::load(&grants_folder)?)?;
-        keep_actor(batch, "user", only.as_deref())
-    });
+    let grants_table =
+        SnapshotTable::new("lakecast.grants", grants_schema(), move || {
+            let batch = grants_batch(&GrantBook::load(&grants_folder)?)?;
+            keep_actor(batch, "user", only.as_deref())
+        });
     ctx.register_table("lakecast.grants", Arc::new(grants_table))?;
 
     if ctx.table_exist("signal_weights")? {
@@ -179,8 +188,10 @@ fn granted_projects(folder: &SystemFolder, who: &Identity) -> Arc<dyn TableProvi
     Arc::new(SnapshotTable::new("granted_projects", schema, move || {
         let projects = GrantBook::load(&folder)?.projects_of(&user, now());
         let column: ArrayRef = Arc::new(Int64Array::from(projects));
-        Ok(RecordBatch::try_new(Arc::clone(&table_schema), vec![column])
-            .map_err(DataFusionError::from)?)
+        Ok(
+            RecordBatch::try_new(Arc::clone(&table_schema), vec![column])
+                .map_err(DataFusionError::from)?,
+        )
     }))
 }
 
@@ -191,8 +202,9 @@ fn filtered(
     key: &str,
     granted: Arc<dyn TableProvider>,
 ) -> Result<Arc<dyn TableProvider>> {
-    let granted = LogicalPlanBuilder::scan("granted_projects", provider_as_source(granted), None)?
-        .build()?;
+    let granted =
+        LogicalPlanBuilder::scan("granted_projects", provider_as_source(granted), None)?
+            .build()?;
     let plan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None)?
         .filter(in_subquery(
             cast(col(key), DataType::Int64),
@@ -258,7 +270,9 @@ impl SnapshotTable {
 
 impl fmt::Debug for SnapshotTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SnapshotTable").field("name", &self.name).finish()
+        f.debug_struct("SnapshotTable")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -279,8 +293,9 @@ impl TableProvider for SnapshotTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let batch = (self.load)()
-            .map_err(|e| DataFusionError::External(format!("{}: {e}", self.name).into()))?;
+        let batch = (self.load)().map_err(|e| {
+            DataFusionError::External(format!("{}: {e}", self.name).into())
+        })?;
         let exec = MemorySourceConfig::try_new_exec(
             &[vec![batch]],
             Arc::clone(&self.schema),
@@ -333,14 +348,24 @@ fn grants_batch(book: &GrantBook) -> Result<RecordBatch, AccessError> {
         Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC"))
     };
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(grants.iter().map(|g| &g.user))),
-        Arc::new(Int64Array::from_iter_values(grants.iter().map(|g| g.project_id))),
+        Arc::new(StringArray::from_iter_values(
+            grants.iter().map(|g| &g.user),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            grants.iter().map(|g| g.project_id),
+        )),
         stamp(grants.iter().map(|g| Some(micros(g.granted_at))).collect()),
         stamp(grants.iter().map(|g| Some(micros(g.expires_at))).collect()),
-        Arc::new(StringArray::from_iter_values(grants.iter().map(|g| &g.granted_by))),
+        Arc::new(StringArray::from_iter_values(
+            grants.iter().map(|g| &g.granted_by),
+        )),
         stamp(grants.iter().map(|g| g.revoked_at.map(micros)).collect()),
-        Arc::new(StringArray::from_iter(grants.iter().map(|g| g.revoked_by.as_deref()))),
-        Arc::new(BooleanArray::from_iter(grants.iter().map(|g| Some(g.holds_at(moment))))),
+        Arc::new(StringArray::from_iter(
+            grants.iter().map(|g| g.revoked_by.as_deref()),
+        )),
+        Arc::new(BooleanArray::from_iter(
+            grants.iter().map(|g| Some(g.holds_at(moment))),
+        )),
     ];
     Ok(RecordBatch::try_new(grants_schema(), columns).map_err(DataFusionError::from)?)
 }

@@ -92,7 +92,8 @@ impl Verifier {
         if proof.len() != signature.len() {
             return false;
         }
-        let client_key: Vec<u8> = proof.iter().zip(&signature).map(|(p, s)| p ^ s).collect();
+        let client_key: Vec<u8> =
+            proof.iter().zip(&signature).map(|(p, s)| p ^ s).collect();
         let derived = sha256(&client_key);
         let stored = hmac::Key::new(hmac::HMAC_SHA256, &derived);
         hmac::verify(
@@ -118,7 +119,8 @@ impl Verifier {
             .strip_prefix("SCRAM-SHA-256$")
             .ok_or("a verifier starts with `SCRAM-SHA-256$`")?;
         let (params, keys) = rest.split_once('$').ok_or("missing `$` before the keys")?;
-        let (iterations, salt) = params.split_once(':').ok_or("missing `:` in ITER:SALT")?;
+        let (iterations, salt) =
+            params.split_once(':').ok_or("missing `:` in ITER:SALT")?;
         let (stored, server) = keys.split_once(':').ok_or("missing `:` between keys")?;
         let decode = |part: &str| BASE64.decode(part).map_err(|e| e.to_string());
         Ok(Self {
@@ -260,11 +262,12 @@ impl UserBook {
             None => book.users.push(user.clone()),
         }
         audit.record_blocking(
-            AuditEntry::new(actor, "local", "user.add", name)
-                .with_detail(serde_json::json!({
+            AuditEntry::new(actor, "local", "user.add", name).with_detail(
+                serde_json::json!({
                     "before": before,
                     "after": format!("role {role}"),
-                })),
+                }),
+            ),
         )?;
         write_json(&folder.users_file(), &book)?;
         Ok(user)
@@ -308,7 +311,8 @@ mod tests {
         let client_first_bare = "n=user,r=rOprNGfwEbeRWgbNEkqO";
         let server_first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
                             s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
-        let client_final_bare = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+        let client_final_bare =
+            "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
         let auth = format!("{client_first_bare},{server_first},{client_final_bare}");
         let proof = BASE64
             .decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
