@@ -32,7 +32,8 @@ pub struct LakeArgs {
 }
 
 impl LakeArgs {
-    fn folder(&self) -> Result<SystemFolder, String> {
+    /// The system folder of the lake.
+    pub fn folder(&self) -> Result<SystemFolder, String> {
         let location = LakeLocation::parse(&self.lake).map_err(|e| e.to_string())?;
         if location.local_root().is_some_and(|root| !root.is_dir()) {
             return Err(format!(
@@ -93,7 +94,7 @@ pub enum CanvasCommand {
 }
 
 /// Who is making a change: `LAKECAST_ACTOR`, else the login of the shell.
-fn actor() -> String {
+pub fn actor() -> String {
     ["LAKECAST_ACTOR", "USER", "USERNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
@@ -283,7 +284,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

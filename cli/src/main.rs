@@ -6,6 +6,7 @@ mod functions;
 mod heatmap;
 mod output;
 mod repl;
+mod rules;
 mod run;
 
 use std::path::PathBuf;
@@ -136,6 +137,15 @@ enum Command {
         #[command(subcommand)]
         command: admin::CanvasCommand,
     },
+    /// Saved SQL rules whose rows become actions (key, kind, target,
+    /// payload), fired once per key into `lakecast.actions`.
+    Rules {
+        #[command(subcommand)]
+        command: rules::RulesCommand,
+    },
+    /// Run the rules every DURATION until Ctrl-C or SIGTERM, delivering new
+    /// actions to the sinks given.
+    Watch(rules::WatchArgs),
     /// Print the lake contract: every table and column with its meaning.
     Contract {
         /// Print the Markdown page (docs/lake-contract.md).
@@ -244,6 +254,8 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
             lake,
         } => admin::revoke(&name, project, &lake),
         Command::Canvas { command } => admin::canvas(command).await,
+        Command::Rules { command } => rules::rules(command).await,
+        Command::Watch(args) => rules::watch(args).await,
         Command::Contract { markdown } => {
             let text = if markdown {
                 lakecast_core::contract::to_markdown()

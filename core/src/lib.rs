@@ -11,6 +11,7 @@ pub mod examples;
 pub mod generator;
 pub mod lake;
 pub mod location;
+pub mod rules;
 pub mod stores;
 
 pub use datafusion;

@@ -4,6 +4,7 @@
 //! for at that moment, and record every login and query in the audit log
 //! before answering.
 
+mod compat;
 mod flight;
 mod pg;
 mod readonly;

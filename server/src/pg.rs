@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::scram::ScramStartup;
-use crate::{QueryRun, ServeError, Server, readonly};
+use crate::{QueryRun, ServeError, Server, compat, readonly};
 
 type PgStatement = (String, Option<(sqlparser::ast::Statement, LogicalPlan)>);
 
@@ -211,7 +211,9 @@ impl SimpleQueryHandler for PgQueries {
         let limit = self.timeout(client);
         let result = tokio::time::timeout(limit, async {
             let service = self.service(&who).await?;
-            let responses = SimpleQueryHandler::do_query(&service, client, query).await?;
+            let query = compat::rewrite(query);
+            let responses =
+                SimpleQueryHandler::do_query(&service, client, &query).await?;
             drain(responses).await
         })
         .await
@@ -320,7 +322,8 @@ impl QueryParser for PgParser {
             return Err(read_only(refusal));
         }
         let service = self.service(&who).await?;
-        service.query_parser().parse_sql(client, sql, types).await
+        let sql = compat::rewrite(sql);
+        service.query_parser().parse_sql(client, &sql, types).await
     }
 
     fn get_parameter_types(

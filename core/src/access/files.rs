@@ -23,7 +23,7 @@ fn io_error(
 }
 
 /// Reads a JSON document; a missing file is the default value.
-pub(super) fn read_json<T: DeserializeOwned + Default>(
+pub(crate) fn read_json<T: DeserializeOwned + Default>(
     path: &Path,
 ) -> Result<T, AccessError> {
     let text = match std::fs::read_to_string(path) {
@@ -40,7 +40,7 @@ pub(super) fn read_json<T: DeserializeOwned + Default>(
 /// Replaces `path` with `value` as JSON: written to a temporary file,
 /// flushed to disk, then renamed over the old one, so a reader sees either
 /// the old document or the new one, never half of one.
-pub(super) fn write_json<T: Serialize>(
+pub(crate) fn write_json<T: Serialize>(
     path: &Path,
     value: &T,
 ) -> Result<(), AccessError> {
@@ -61,7 +61,7 @@ pub(super) fn write_json<T: Serialize>(
 }
 
 /// Flushes a folder's entry list, so a rename in it survives a crash.
-pub(super) fn sync_parent(path: &Path) -> Result<(), AccessError> {
+pub(crate) fn sync_parent(path: &Path) -> Result<(), AccessError> {
     let Some(parent) = path.parent() else {
         return Ok(());
     };
@@ -73,10 +73,10 @@ pub(super) fn sync_parent(path: &Path) -> Result<(), AccessError> {
 /// An exclusive lock on the system folder, released when dropped. Two
 /// processes changing users or grants at once take turns, so neither
 /// change is lost.
-pub(super) struct FolderLock(File);
+pub(crate) struct FolderLock(File);
 
 impl FolderLock {
-    pub(super) fn take(root: &Path) -> Result<Self, AccessError> {
+    pub(crate) fn take(root: &Path) -> Result<Self, AccessError> {
         let path = root.join(".lock");
         let file = OpenOptions::new()
             .create(true)

@@ -10,7 +10,7 @@
 
 pub mod audit;
 pub mod canvas;
-mod files;
+pub(crate) mod files;
 pub mod grants;
 pub mod session;
 pub mod users;

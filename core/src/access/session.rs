@@ -128,8 +128,9 @@ pub fn project_key(table: &str) -> Option<&'static str> {
         .map(|(_, key)| *key)
 }
 
-/// Registers `lakecast.audit_log`, `lakecast.grants` and
-/// `lakecast.signal_weights_history` in `ctx`. With no identity (the CLI,
+/// Registers `lakecast.audit_log`, `lakecast.grants`,
+/// `lakecast.signal_weights_history` and (not for analysts) `lakecast.actions`
+/// in `ctx`. With no identity (the CLI,
 /// which reads the files directly) every row is shown; an analyst sees
 /// only their own audit entries and grants.
 pub async fn register_system_tables(
@@ -161,6 +162,19 @@ pub async fn register_system_tables(
             keep_actor(batch, "user", only.as_deref())
         });
     ctx.register_table("lakecast.grants", Arc::new(grants_table))?;
+
+    if who.is_none_or(|w| w.role == Role::Admin) {
+        let actions_folder = folder.clone();
+        let actions = SnapshotTable::new(
+            "lakecast.actions",
+            crate::rules::actions_schema(),
+            move || {
+                let journal = crate::rules::ActionJournal::open(&actions_folder)?;
+                Ok(journal.to_batch()?)
+            },
+        );
+        ctx.register_table("lakecast.actions", Arc::new(actions))?;
+    }
 
     if ctx.table_exist("signal_weights")? {
         let history = ctx
