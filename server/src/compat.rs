@@ -73,7 +73,7 @@ fn backslash_escaped(expr: &Expr) -> Option<Expr> {
         ..
     } = &mut rewritten
     {
-        *pattern = Box::new(new_pattern);
+        **pattern = new_pattern;
         *escape_char = None;
     }
     Some(rewritten)

@@ -302,3 +302,62 @@ pub fn action_id(rule: &str, key: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(rule: &str, key: &str) -> FiredAction {
+        FiredAction {
+            action_id: action_id(rule, key),
+            rule: rule.into(),
+            rule_version: 1,
+            key: key.into(),
+            kind: "call".into(),
+            target: "team".into(),
+            payload: serde_json::json!({"n": 1}),
+            fired_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn ids_depend_on_rule_and_key_only() {
+        assert_eq!(action_id("a", "k"), action_id("a", "k"));
+        assert_ne!(action_id("a", "k"), action_id("b", "k"));
+        // The separator keeps ("ab", "c") apart from ("a", "bc").
+        assert_ne!(action_id("ab", "c"), action_id("a", "bc"));
+    }
+
+    #[test]
+    fn the_journal_remembers_firings_and_deliveries_across_opens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = SystemFolder::at(dir.path().to_path_buf()).expect("folder");
+        let mut journal = ActionJournal::open(&folder).expect("open");
+        journal
+            .record_fired(vec![action("r", "1"), action("r", "2")])
+            .expect("fire");
+        let id = action_id("r", "1");
+        journal
+            .record_delivery(&id, "hook", 1, "failed: HTTP 500")
+            .expect("fail");
+        journal
+            .record_delivery(&id, "hook", 2, "delivered")
+            .expect("deliver");
+
+        // A crash mid-write leaves half a line; it was never acted on.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("actions.jsonl"))
+            .expect("append");
+        file.write_all(br#"{"event":"fired","act"#).expect("torn");
+
+        let again = ActionJournal::open(&folder).expect("reopen");
+        assert!(again.has_fired(&id));
+        assert_eq!(again.attempts(&id, "hook"), 2);
+        let pending: Vec<String> =
+            again.pending("hook").into_iter().map(|a| a.key).collect();
+        assert_eq!(pending, vec!["2"]);
+        let batch = again.to_batch().expect("batch");
+        assert_eq!(batch.num_rows(), 2);
+    }
+}

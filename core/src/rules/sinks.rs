@@ -136,7 +136,7 @@ async fn post_with_retries(
         if last.is_ok() {
             break;
         }
-        tracing::warn!(url, action = action.action_id, attempt, error = ?last, "webhook delivery failed");
+        tracing::debug!(url, action = action.action_id, attempt, error = ?last, "webhook delivery failed");
     }
     Ok(last)
 }
