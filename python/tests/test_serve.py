@@ -202,6 +202,43 @@ def test_psql_lists_and_describes_tables(served):
     assert counted.stdout.strip() == "1"
 
 
+#: What JDBC-based tools (Metabase, DBeaver) send right after connecting:
+#: session settings, then catalog reads that fill their schema browsers.
+STARTUP_QUERIES = [
+    "SET extra_float_digits = 3",
+    "SET application_name = 'PostgreSQL JDBC Driver'",
+    "SHOW TRANSACTION ISOLATION LEVEL",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+    "SELECT current_schema(), session_user",
+    "SHOW search_path",
+    "SELECT version()",
+    "show timezone",
+    "SELECT nspname AS \"TABLE_SCHEM\", current_database() AS \"TABLE_CATALOG\" "
+    "FROM pg_catalog.pg_namespace WHERE nspname <> 'pg_toast' ORDER BY \"TABLE_SCHEM\"",
+    "SELECT n.oid, n.nspname, d.description FROM pg_catalog.pg_namespace n "
+    "LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = n.oid AND d.objsubid = 0 "
+    "AND d.classoid = 'pg_namespace'::regclass ORDER BY nspname",
+    "SELECT n.nspname AS schema, c.relname AS name, CASE c.relkind WHEN 'r' THEN 'TABLE' "
+    "WHEN 'v' THEN 'VIEW' ELSE NULL END AS type, d.description AS description "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid "
+    "LEFT JOIN pg_catalog.pg_description d ON c.oid = d.objoid AND d.objsubid = 0 "
+    "WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' "
+    "AND c.relkind IN ('r', 'p', 'v', 'f', 'm') ORDER BY type, schema, name",
+    "SELECT db.oid, db.datname FROM pg_catalog.pg_database db",
+    "SELECT * FROM pg_catalog.pg_settings WHERE name = 'standard_conforming_strings'",
+    "SELECT * FROM pg_catalog.pg_enum WHERE 1 <> 1 LIMIT 1",
+]
+
+
+def test_bi_tool_startup_queries_run(served):
+    _, server, _ = served
+    with psycopg.connect(server.dsn("ana"), autocommit=True) as conn:
+        for query in STARTUP_QUERIES:
+            conn.execute(query)
+        tables = conn.execute(STARTUP_QUERIES[10]).fetchall()
+        assert ("public", "opportunities", "TABLE", None) in tables
+
+
 def test_sqlalchemy_inspector_sees_schemas_tables_and_columns(served):
     _, server, _ = served
     engine = sqlalchemy.create_engine(
