@@ -173,17 +173,9 @@ async fn add(name: &str, file: &PathBuf, lake: &LakeArgs) -> Result<ExitCode, St
     let (ctx, _) = lakecast_core::open_session(&lake.lake)
         .await
         .map_err(|e| e.to_string())?;
-    let frame = ctx
-        .sql(&sql)
+    let frame = lakecast_core::rules::plan_rule(&ctx, name, &sql)
         .await
         .map_err(|e| format!("rule `{name}` ({}): {e}", file.display()))?;
-    let columns: Vec<String> = frame
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    lakecast_core::rules::check_columns(name, &columns).map_err(text)?;
     // Planning it whole catches type errors now rather than at the first run.
     frame
         .create_physical_plan()

@@ -11,7 +11,7 @@ mod sinks;
 
 pub use book::{Rule, RuleBook, check_columns};
 pub use journal::{ActionJournal, FiredAction, actions_schema};
-pub use run::{RuleOutcome, RunReport, run_rules};
+pub use run::{RuleOutcome, RunReport, plan_rule, run_rules};
 pub use sinks::{DeliveryReport, Sink, deliver_pending};
 
 /// The columns every rule must return.

@@ -8,7 +8,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::json::ArrayWriter;
 use datafusion::error::DataFusionError;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 
 use super::book::{Rule, check_columns};
 use super::journal::{ActionJournal, FiredAction, action_id};
@@ -88,16 +88,28 @@ fn dedup_new(actions: Vec<FiredAction>, journal: &ActionJournal) -> Vec<FiredAct
         .collect()
 }
 
-/// Runs one rule and turns its rows into actions.
-async fn evaluate(ctx: &SessionContext, rule: &Rule) -> Result<Vec<FiredAction>, String> {
-    let frame = ctx.sql(&rule.sql).await.map_err(|e| e.to_string())?;
+/// Plans rule `name`'s query on `ctx` and checks it returns the action
+/// columns: what `rules add` checks before saving, and each run before
+/// running.
+pub async fn plan_rule(
+    ctx: &SessionContext,
+    name: &str,
+    sql: &str,
+) -> Result<DataFrame, String> {
+    let frame = ctx.sql(sql).await.map_err(|e| e.to_string())?;
     let columns: Vec<String> = frame
         .schema()
         .fields()
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    check_columns(&rule.name, &columns).map_err(|e| e.to_string())?;
+    check_columns(name, &columns).map_err(|e| e.to_string())?;
+    Ok(frame)
+}
+
+/// Runs one rule and turns its rows into actions.
+async fn evaluate(ctx: &SessionContext, rule: &Rule) -> Result<Vec<FiredAction>, String> {
+    let frame = plan_rule(ctx, &rule.name, &rule.sql).await?;
     let batches = frame.collect().await.map_err(|e| e.to_string())?;
     let mut actions = Vec::new();
     for batch in &batches {
