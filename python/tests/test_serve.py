@@ -131,6 +131,23 @@ def test_analysts_see_only_granted_projects_and_admins_see_all(served):
     assert _count(server, "ana", snapshots) <= 2
 
 
+def test_correlated_subqueries_and_their_parameters_keep_their_values(served):
+    lake, server, _ = served
+    sql = ("SELECT c.customer_id, (SELECT count(*) FROM opportunities o "
+           "WHERE o.customer_id = c.customer_id) AS deals FROM customers c "
+           "ORDER BY c.customer_id LIMIT 20")
+    local = [tuple(r.values()) for r in
+             lakecast.connect(lake).sql(sql).to_arrow().to_pylist()]
+    assert any(deals > 0 for _, deals in local)
+    with psycopg.connect(server.dsn("boss"), autocommit=True) as conn:
+        assert conn.execute(sql).fetchall() == local  # simple protocol
+        with_param = sql.replace("o.customer_id = c.customer_id",
+                                 "o.customer_id = c.customer_id AND o.amount > %s")
+        assert conn.execute(with_param, (0,)).fetchall() == local  # extended
+        assert conn.execute("SELECT %s::INT, (SELECT %s::VARCHAR)", (1, "x")).fetchone() \
+            == (1, "x")
+
+
 def test_wrong_password_and_unknown_user_are_refused_and_audited(served):
     lake, server, _ = served
     for user, password in [("ana", "wrong"), ("mallory", "whatever")]:

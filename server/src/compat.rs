@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
+use datafusion::sql::sqlparser::ast::{Expr, Statement, Value, visit_expressions_mut};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
@@ -79,6 +79,41 @@ fn backslash_escaped(expr: &Expr) -> Option<Expr> {
     Some(rewritten)
 }
 
+/// Words that mark a query as one about the catalog (or a session function
+/// only the compatibility layer knows), not about the lake.
+const CATALOG_MARKERS: [&str; 12] = [
+    "pg_",
+    "information_schema",
+    "current_",
+    "session_user",
+    "version(",
+    "has_",
+    "format_type",
+    "_description",
+    "::reg",
+    "oid",
+    "array_upper",
+    "quote_ident",
+];
+
+/// `sql` parsed, when it is one plain query over the lake. Such a query is
+/// planned by DataFusion as written. Everything else goes through
+/// DataFusion-Postgres's compatibility rewrites, which suit clients'
+/// catalog queries but also replace a correlated subquery in a SELECT list
+/// with NULL: a user's `(SELECT count(*) FROM deals d WHERE d.customer_id =
+/// c.customer_id)` would silently come back empty.
+pub(crate) fn plain_query(sql: &str) -> Option<Statement> {
+    let lower = sql.to_ascii_lowercase();
+    if CATALOG_MARKERS.iter().any(|m| lower.contains(m)) {
+        return None;
+    }
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    match (statements.pop(), statements.is_empty()) {
+        (Some(statement @ Statement::Query(_)), true) => Some(statement),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +131,23 @@ mod tests {
         assert!(matches!(rewrite(plain), Cow::Borrowed(_)));
         let backslash = r"SELECT 1 WHERE 'a_' LIKE 'a\_' ESCAPE '\'";
         assert!(matches!(rewrite(backslash), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn lake_queries_are_plain_and_catalog_queries_are_not() {
+        let lake = "SELECT c.customer_id, (SELECT count(*) FROM opportunities o \
+                    WHERE o.customer_id = c.customer_id) AS n FROM customers c";
+        assert!(plain_query(lake).is_some());
+        assert!(plain_query("SELECT $1::INT + 1").is_some());
+        for other in [
+            "SELECT relname FROM pg_catalog.pg_class",
+            "SELECT * FROM information_schema.tables",
+            "SELECT current_schema()",
+            "SELECT 1; SELECT 2",
+            "SET search_path = public",
+            "SELECT oid FROM whatever",
+        ] {
+            assert!(plain_query(other).is_none(), "{other}");
+        }
     }
 }

@@ -12,8 +12,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser;
 use datafusion_postgres::DfSessionService;
+use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
 use datafusion_postgres::pgwire::api::cancel::DefaultCancelHandler;
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -30,6 +32,7 @@ use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::messages::data::DataRow;
 use datafusion_postgres::pgwire::tokio::process_socket;
+use datafusion_postgres::pgwire::types::format::FormatOptions;
 use futures::{Sink, StreamExt};
 use lakecast_core::access::Identity;
 use tokio::net::TcpListener;
@@ -210,10 +213,16 @@ impl SimpleQueryHandler for PgQueries {
         }
         let limit = self.timeout(client);
         let result = tokio::time::timeout(limit, async {
-            let service = self.service(&who).await?;
-            let query = compat::rewrite(query);
-            let responses =
-                SimpleQueryHandler::do_query(&service, client, &query).await?;
+            let user_ctx = self.server.session_for(&who).await.map_err(api_error)?;
+            let ctx = self.server.query_context(&user_ctx);
+            let responses = match compat::plain_query(query) {
+                Some(statement) => vec![run_plain(&ctx, client, statement).await?],
+                None => {
+                    let service = DfSessionService::new(Arc::new(ctx));
+                    let query = compat::rewrite(query);
+                    SimpleQueryHandler::do_query(&service, client, &query).await?
+                }
+            };
             drain(responses).await
         })
         .await
@@ -321,6 +330,15 @@ impl QueryParser for PgParser {
             let _ = self.server.audit_query(&run, Err(refusal.clone())).await;
             return Err(read_only(refusal));
         }
+        if let Some(statement) = compat::plain_query(sql) {
+            let ctx = self.server.session_for(&who).await.map_err(api_error)?;
+            let plan = ctx
+                .state()
+                .statement_to_plan(DfStatement::Statement(Box::new(statement.clone())))
+                .await
+                .map_err(api_error)?;
+            return Ok(Some((sql.to_string(), Some((statement, plan)))));
+        }
         let service = self.service(&who).await?;
         let sql = compat::rewrite(sql);
         service.query_parser().parse_sql(client, &sql, types).await
@@ -340,6 +358,24 @@ impl QueryParser for PgParser {
     ) -> PgWireResult<Vec<FieldInfo>> {
         self.describe.get_result_schema(statement, column_format)
     }
+}
+
+/// Plans and runs a plain lake query as DataFusion reads it, in text format
+/// (the simple protocol's).
+async fn run_plain<C: ClientInfo>(
+    ctx: &SessionContext,
+    client: &C,
+    statement: sqlparser::ast::Statement,
+) -> PgWireResult<Response> {
+    let plan = ctx
+        .state()
+        .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+        .await
+        .map_err(api_error)?;
+    let frame = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
+    let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+    let response = encode_dataframe(frame, &Format::UnifiedText, Some(options)).await?;
+    Ok(Response::Query(response))
 }
 
 /// Runs every result to the end, so the rows are counted and any error is
