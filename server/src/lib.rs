@@ -21,7 +21,8 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::parser::DFParser;
+use datafusion::sql::resolve::resolve_table_references;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
@@ -266,41 +267,22 @@ impl<'a> QueryRun<'a> {
     }
 }
 
-/// The tables a statement names, for the audit log's `object` column.
+/// The tables a statement reads, for the audit log's `object` column:
+/// DataFusion's own resolution of table references, without CTE names.
 fn tables_named(sql: &str) -> String {
     let Ok(statements) = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})
     else {
         return String::new();
     };
-    let mut names: Vec<String> = Vec::new();
-    for statement in statements {
-        if let Statement::Statement(inner) = statement {
-            let text = inner.to_string();
-            collect_relations(&text, &mut names);
-        }
-    }
+    let mut names: Vec<String> = statements
+        .iter()
+        .filter_map(|statement| resolve_table_references(statement, true).ok())
+        .flat_map(|(tables, _ctes)| tables)
+        .map(|table| table.to_string())
+        .collect();
     names.sort();
     names.dedup();
     names.join(",")
-}
-
-/// Names after FROM and JOIN, read off the normalised statement text. Good
-/// enough for searching the log by object; the SQL itself is in `detail`.
-fn collect_relations(text: &str, names: &mut Vec<String>) {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    for pair in words.windows(2) {
-        let keyword = pair[0].to_ascii_uppercase();
-        if keyword == "FROM" || keyword == "JOIN" {
-            let name = pair[1]
-                .trim_matches(|c: char| c == '(' || c == ')' || c == ',' || c == ';');
-            if !name.is_empty()
-                && !name.starts_with('(')
-                && !name.eq_ignore_ascii_case("SELECT")
-            {
-                names.push(name.trim_matches('"').to_string());
-            }
-        }
-    }
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and
