@@ -39,6 +39,7 @@ use datafusion::arrow::ipc::writer::IpcWriteOptions;
 use datafusion::common::metadata::ScalarAndMetadata;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use futures::{Stream, TryStreamExt};
 use lakecast_core::access::Identity;
@@ -188,15 +189,12 @@ impl FlightSql {
         self.server.session_for(who).await.map_err(internal)
     }
 
-    /// The schema `sql` returns, planned in the user's session.
+    /// The schema `sql` returns, planned in the user's session with any
+    /// placeholders left in.
     async fn plan_schema(&self, who: &Identity, sql: &str) -> Result<SchemaRef, Status> {
-        readonly::check_text(sql).map_err(Status::permission_denied)?;
         let ctx = self.session(who).await?;
-        let frame = ctx
-            .sql_with_options(sql, read_only_options())
-            .await
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        Ok(plain_schema(frame.schema().inner()))
+        let plan = plan_read_only(&ctx, sql).await?;
+        Ok(plain_schema(plan.schema().inner()))
     }
 
     /// Runs `sql` to the end in a per-query context, records it, then
@@ -226,7 +224,6 @@ impl FlightSql {
         sql: &str,
         parameters: Option<ParamValues>,
     ) -> Result<(SchemaRef, Vec<RecordBatch>), Status> {
-        readonly::check_text(sql).map_err(Status::permission_denied)?;
         let _slot = self.server.admit().ok_or_else(|| {
             Status::resource_exhausted(format!(
                 "too many queries at once: this server takes {}",
@@ -237,8 +234,9 @@ impl FlightSql {
         let ctx = self.server.query_context(&user_ctx);
         let limit = self.server.timeout(None);
         let work = async {
+            let plan = plan_read_only(&ctx, sql).await?;
             let mut frame = ctx
-                .sql_with_options(sql, read_only_options())
+                .execute_logical_plan(plan)
                 .await
                 .map_err(|e| Status::invalid_argument(e.to_string()))?;
             if let Some(values) = parameters {
@@ -363,13 +361,8 @@ impl FlightSqlService for FlightSql {
         request: Request<Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
         let who = self.who(request.metadata())?;
-        readonly::check_text(&query.query).map_err(Status::permission_denied)?;
         let ctx = self.session(&who).await?;
-        let plan = ctx
-            .state()
-            .create_logical_plan(&query.query)
-            .await
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let plan = plan_read_only(&ctx, &query.query).await?;
         let dataset = plain_schema(plan.schema().inner());
         let mut parameters: Vec<(String, Option<DataType>)> = plan
             .get_parameter_types()
@@ -439,7 +432,7 @@ impl FlightSqlService for FlightSql {
     ) -> Result<Response<FlightInfo>, Status> {
         let who = self.who(request.metadata())?;
         let (sql, _) = self.prepared_sql(&who, &query.prepared_statement_handle)?;
-        let schema = self.plan_schema_prepared(&who, &sql).await?;
+        let schema = self.plan_schema(&who, &sql).await?;
         flight_info(&schema, query, request.into_inner())
     }
 
@@ -623,31 +616,23 @@ impl FlightSqlService for FlightSql {
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
 }
 
-impl FlightSql {
-    /// Plans a prepared statement's SQL with placeholders left in.
-    async fn plan_schema_prepared(
-        &self,
-        who: &Identity,
-        sql: &str,
-    ) -> Result<SchemaRef, Status> {
-        readonly::check_text(sql).map_err(Status::permission_denied)?;
-        let ctx = self.session(who).await?;
-        let plan = ctx
-            .state()
-            .create_logical_plan(sql)
-            .await
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        Ok(plain_schema(plan.schema().inner()))
-    }
-}
-
-/// DataFusion's own guard, beside the statement check: no DDL, no DML, no
-/// SET and the like.
-fn read_only_options() -> SQLOptions {
+/// Plans `sql` in `ctx` if it only reads: Lakecast's statement check, then
+/// DataFusion's own guard on the plan (no DDL, no DML, no SET and the like).
+/// Every Flight SQL call that takes SQL plans it here.
+async fn plan_read_only(ctx: &SessionContext, sql: &str) -> Result<LogicalPlan, Status> {
+    readonly::check_text(sql).map_err(Status::permission_denied)?;
+    let plan = ctx
+        .state()
+        .create_logical_plan(sql)
+        .await
+        .map_err(|e| Status::invalid_argument(e.to_string()))?;
     SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false)
+        .verify_plan(&plan)
+        .map_err(|e| Status::permission_denied(e.to_string()))?;
+    Ok(plan)
 }
 
 /// The first row of the bound parameter batches, one value per column.
