@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
 use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStoreExt;
@@ -199,29 +199,22 @@ fn column_as(
 }
 
 fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray, AccessError> {
-    let column = column_as(batch, name, &DataType::Utf8)?;
-    Ok(column
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .cloned()
-        .unwrap_or_else(|| StringArray::from(Vec::<&str>::new())))
+    Ok(column_as(batch, name, &DataType::Utf8)?
+        .as_string::<i32>()
+        .clone())
 }
 
 fn float_column(batch: &RecordBatch, name: &str) -> Result<Float64Array, AccessError> {
-    let column = column_as(batch, name, &DataType::Float64)?;
-    Ok(column
-        .as_any()
-        .downcast_ref::<Float64Array>()
-        .cloned()
-        .unwrap_or_else(|| Float64Array::from(Vec::<f64>::new())))
+    Ok(column_as(batch, name, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
 }
 
 fn integer_at(batch: &RecordBatch, name: &str, row: usize) -> Result<i64, AccessError> {
     let column = column_as(batch, name, &DataType::Int64)?;
+    let column = column.as_primitive::<Int64Type>();
     column
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .filter(|c| c.is_valid(row))
-        .map(|c| c.value(row))
+        .is_valid(row)
+        .then(|| column.value(row))
         .ok_or_else(|| AccessError::Invalid(format!("signal_weights.{name} is NULL")))
 }

@@ -3,7 +3,7 @@
 //! recorded in the journal. A broken rule is reported with its name and
 //! the others still run.
 
-use datafusion::arrow::array::{Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::json::ArrayWriter;
@@ -126,12 +126,7 @@ fn batch_actions(
         let column = batch
             .column_by_name(name)
             .ok_or_else(|| DataFusionError::Plan(format!("no column `{name}`")))?;
-        let column = cast(column, &DataType::Utf8)?;
-        Ok(column
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .cloned()
-            .unwrap_or_else(|| StringArray::from(Vec::<&str>::new())))
+        Ok(cast(column, &DataType::Utf8)?.as_string::<i32>().clone())
     };
     let (keys, kinds, targets) = (text("key")?, text("kind")?, text("target")?);
     let payloads = payload_values(batch)?;
