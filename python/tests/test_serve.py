@@ -266,13 +266,55 @@ def test_sqlalchemy_inspector_sees_schemas_tables_and_columns(served):
         assert {"public", "lakecast"} <= set(inspector.get_schema_names())
         tables = inspector.get_table_names()
         assert {"opportunities", "customers", "signal_weights"} <= set(tables)
-        # get_columns() is not here either: the driver binds `0` for a
-        # SMALLINT inside a catalog query that datafusion-postgres 0.19
-        # cannot parse; see the issue note.
+        assert {"audit_log", "grants"} <= set(inspector.get_view_names(schema="lakecast"))
         with engine.connect() as conn:
             rows = conn.execute(sqlalchemy.text(
                 "SELECT count(*) FROM opportunities WHERE amount > :a"), {"a": 0}).scalar()
             assert rows > 0
+    finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_reflects_columns_keys_and_indexes_as_superset_does(served):
+    """What Superset asks when a dataset is added: columns with their types,
+    keys, indexes and comments, and a table reflected whole."""
+    _, server, ids = served
+    engine = sqlalchemy.create_engine(
+        f"postgresql+psycopg://ana:{PASSWORDS['ana']}@127.0.0.1:{server.pg}/lake")
+    types = sqlalchemy.types
+    try:
+        inspector = sqlalchemy.inspect(engine)
+        columns = {c["name"]: c for c in inspector.get_columns("opportunities")}
+        expected = {
+            "opportunity_id": types.BIGINT, "stage": types.TEXT,
+            "amount": types.Float, "created_at": types.TIMESTAMP,
+            "expected_close_date": types.DATE, "won": types.BOOLEAN,
+            "required_tags": types.ARRAY,
+        }
+        for name, kind in expected.items():
+            assert isinstance(columns[name]["type"], kind), (name, columns[name]["type"])
+            assert columns[name]["nullable"] is True
+            assert columns[name]["default"] is None
+        assert len(columns) == 14
+        audit = [c["name"] for c in inspector.get_columns("audit_log", schema="lakecast")]
+        assert audit[:6] == ["time", "actor", "role", "action", "object", "detail"]
+        assert len(inspector.get_multi_columns()) == 12  # every lake table at once
+
+        # A lake has no keys, indexes or comments; the answers say so.
+        assert inspector.get_pk_constraint("opportunities")["constrained_columns"] == []
+        assert inspector.get_foreign_keys("opportunities") == []
+        assert inspector.get_indexes("opportunities") == []
+        assert inspector.get_unique_constraints("opportunities") == []
+        assert inspector.get_check_constraints("opportunities") == []
+        assert inspector.get_table_comment("opportunities") == {"text": None}
+
+        table = sqlalchemy.Table("opportunities", sqlalchemy.MetaData(),
+                                 autoload_with=engine)
+        assert len(table.columns) == 14
+        with engine.connect() as conn:
+            query = sqlalchemy.select(table.c.opportunity_id).order_by(table.c.opportunity_id)
+            # ana's grants still apply to what the reflected table reads.
+            assert [r[0] for r in conn.execute(query)] == sorted(ids[:2])
     finally:
         engine.dispose()
 

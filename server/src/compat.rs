@@ -2,36 +2,401 @@
 //! not run as written. Each rewrite keeps the statement's meaning.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
+use std::sync::LazyLock;
 
-use datafusion::sql::sqlparser::ast::{Expr, Statement, Value, visit_expressions_mut};
+use datafusion::sql::sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Query,
+    SelectItem, SetExpr, Statement, TableFactor, Value, VisitMut, VisitorMut,
+    visit_expressions, visit_expressions_mut,
+};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
+use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
-/// `sql` with every `LIKE pattern ESCAPE 'c'` whose escape character is not
-/// a backslash turned into a backslash-escaped pattern (DataFusion accepts
-/// only the backslash). SQLAlchemy's inspector writes `ESCAPE '/'`. SQL
-/// without such a LIKE is returned unchanged, byte for byte.
-pub(crate) fn rewrite(sql: &str) -> Cow<'_, str> {
-    if !sql.to_ascii_uppercase().contains("ESCAPE") {
+/// `sql` made runnable by DataFusion-Postgres's compatibility layer:
+///
+/// * every `LIKE pattern ESCAPE 'c'` whose escape character is not a
+///   backslash becomes a backslash-escaped pattern (DataFusion accepts only
+///   the backslash; SQLAlchemy's inspector writes `ESCAPE '/'`);
+/// * every SELECT-list subquery that holds a `$n` parameter becomes a NULL
+///   that still names those parameters, cast to `parameter_types[n - 1]`
+///   (an SQL type name; `TEXT` past the end);
+/// * `unnest(c)` and `generate_subscripts(c, dim)` over a catalog column
+///   that PostgreSQL types as `int2vector` or `oidvector` (`pg_index.indkey`,
+///   ...) read the column as the space-separated text it is here;
+/// * catalog columns DataFusion-Postgres lacks ([`MISSING_COLUMNS`]) read
+///   as typed NULLs.
+///
+/// The compatibility layer replaces correlated SELECT-list subqueries with
+/// NULL (DataFusion 55 cannot plan most of them), and a parameter inside
+/// one would vanish with it. Parameter values are bound by position among
+/// the parameters the plan still has, so every later value would land in
+/// the wrong place: SQLAlchemy's column inspection failed that way.
+/// SQL that needs no rewrite is returned unchanged, byte for byte, and so is
+/// SQL that the compatibility layer replaces wholesale (its fixed answers to
+/// known client queries match the client's exact tokens).
+pub(crate) fn rewrite<'a>(sql: &'a str, parameter_types: &[&str]) -> Cow<'a, str> {
+    let upper = sql.to_ascii_uppercase();
+    let has_escape = upper.contains("ESCAPE");
+    let has_parameter = sql.contains('$');
+    let has_vector = upper.contains("UNNEST")
+        || upper.contains("GENERATE_SUBSCRIPTS")
+        || MISSING_COLUMNS
+            .iter()
+            .any(|(_, column, _)| upper.contains(&column.to_ascii_uppercase()));
+    if !has_escape && !has_parameter && !has_vector {
         return Cow::Borrowed(sql);
     }
     let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
         return Cow::Borrowed(sql);
     };
+    if replaced_wholesale(sql, &statements) {
+        return Cow::Borrowed(sql);
+    }
+
     let mut changed = false;
-    let _ = visit_expressions_mut(&mut statements, |expr| {
-        if let Some(rewritten) = backslash_escaped(expr) {
-            *expr = rewritten;
-            changed = true;
-        }
-        ControlFlow::<()>::Continue(())
-    });
+    if has_escape {
+        let _ = visit_expressions_mut(&mut statements, |expr| {
+            if let Some(rewritten) = backslash_escaped(expr) {
+                *expr = rewritten;
+                changed = true;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    if has_vector {
+        let _ = visit_expressions_mut(&mut statements, |expr| {
+            if let Some(rewritten) =
+                vector_as_array(expr).or_else(|| missing_column(expr))
+            {
+                *expr = rewritten;
+                changed = true;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    if has_parameter {
+        let mut keep = KeepSubqueryParameters {
+            parameter_types,
+            changed: false,
+        };
+        let _ = statements.visit(&mut keep);
+        changed |= keep.changed;
+    }
+
     if !changed {
         return Cow::Borrowed(sql);
     }
     let text: Vec<String> = statements.iter().map(ToString::to_string).collect();
     Cow::Owned(text.join("; "))
+}
+
+/// Whether the compatibility layer answers `sql` with one of its fixed
+/// replacements: its parse differs from `statements` put through its
+/// rewrite rules alone.
+fn replaced_wholesale(sql: &str, statements: &[Statement]) -> bool {
+    static LAYER: LazyLock<PostgresCompatibilityParser> =
+        LazyLock::new(PostgresCompatibilityParser::new);
+    let Ok(theirs) = LAYER.parse(sql) else {
+        return false;
+    };
+    let theirs: Vec<String> = theirs.iter().map(ToString::to_string).collect();
+    let ours: Vec<String> = statements
+        .iter()
+        .map(|s| LAYER.rewrite(s.clone()).to_string())
+        .collect();
+    theirs != ours
+}
+
+/// Replaces SELECT-list subqueries the compatibility layer would lose or
+/// DataFusion could not plan; see [`rewrite`].
+struct KeepSubqueryParameters<'a> {
+    parameter_types: &'a [&'a str],
+    changed: bool,
+}
+
+impl VisitorMut for KeepSubqueryParameters<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Self::Break> {
+        let SetExpr::Select(select) = query.body.as_mut() else {
+            return ControlFlow::Continue(());
+        };
+        for item in &mut select.projection {
+            let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) =
+                item
+            else {
+                continue;
+            };
+            if let Expr::Subquery(subquery) = expr {
+                // A whole item: the compatibility layer turns a correlated one
+                // into NULL and an uncorrelated one into `... LIMIT 1`; only
+                // its parameters need saving here.
+                let parameters = parameters_in(subquery);
+                if !parameters.is_empty()
+                    && let Some(null) = null_naming(&parameters, self.parameter_types)
+                {
+                    *expr = null;
+                    self.changed = true;
+                }
+                continue;
+            }
+            let mut nested = NestedCorrelatedSubqueries {
+                parameter_types: self.parameter_types,
+                depth: 0,
+                changed: false,
+            };
+            let _ = expr.visit(&mut nested);
+            self.changed |= nested.changed;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Inside one SELECT-list expression (`CASE WHEN ... THEN (SELECT ...)`),
+/// turns each outermost correlated subquery without an aggregate into a
+/// NULL naming its parameters: DataFusion 55 plans a correlated scalar
+/// subquery only when it aggregates, and the compatibility layer does not
+/// look below a SELECT item. Catalog queries ask this way for collations,
+/// identities and defaults, which lake tables never have.
+struct NestedCorrelatedSubqueries<'a> {
+    parameter_types: &'a [&'a str],
+    depth: usize,
+    changed: bool,
+}
+
+impl VisitorMut for NestedCorrelatedSubqueries<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        if matches!(expr, Expr::Subquery(_)) {
+            self.depth += 1;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Self::Break> {
+        let Expr::Subquery(subquery) = expr else {
+            return ControlFlow::Continue(());
+        };
+        self.depth -= 1;
+        if self.depth == 0
+            && is_correlated(subquery)
+            && !aggregates(subquery)
+            && let Some(null) =
+                null_naming(&parameters_in(subquery), self.parameter_types)
+        {
+            *expr = null;
+            self.changed = true;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether `query` names a column of a table it does not read itself
+/// (`outer_table.column`). Unqualified names count as its own.
+fn is_correlated(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let mut own = BTreeSet::new();
+    for table in &select.from {
+        for factor in std::iter::once(&table.relation)
+            .chain(table.joins.iter().map(|j| &j.relation))
+        {
+            if let TableFactor::Table { name, alias, .. } = factor {
+                if let Some(last) = name.0.last().and_then(|part| part.as_ident()) {
+                    own.insert(last.value.to_ascii_lowercase());
+                }
+                if let Some(alias) = alias {
+                    own.insert(alias.name.value.to_ascii_lowercase());
+                }
+            } else if let TableFactor::Derived {
+                alias: Some(alias), ..
+            } = factor
+            {
+                own.insert(alias.name.value.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut outer = false;
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::CompoundIdentifier(parts) = expr
+            && parts.len() >= 2
+            && !own.contains(&parts[parts.len() - 2].value.to_ascii_lowercase())
+        {
+            outer = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    outer
+}
+
+/// Whether `query` aggregates: a GROUP BY or an aggregate function among
+/// its outputs.
+fn aggregates(query: &Query) -> bool {
+    const AGGREGATES: [&str; 10] = [
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+    ];
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    if !matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty()) {
+        return true;
+    }
+    let mut found = false;
+    for item in &select.projection {
+        let _ = visit_expressions(item, |expr| {
+            if let Expr::Function(function) = expr
+                && let Some(name) =
+                    function.name.0.last().and_then(|part| part.as_ident())
+                && AGGREGATES.contains(&name.value.to_ascii_lowercase().as_str())
+            {
+                found = true;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    found
+}
+
+/// The `$n` parameters used anywhere in `query`.
+fn parameters_in(query: &Query) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let _ = visit_expressions(query, |expr| {
+        if let Expr::Value(value) = expr
+            && let Value::Placeholder(name) = &value.value
+        {
+            found.insert(name.clone());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// `CASE WHEN $a::T IS NULL AND ... THEN NULL END`: always NULL, and every
+/// parameter keeps its place and a type. None for parameters that are not
+/// numbered (`?`, `:name`), which this rewrite leaves alone.
+fn null_naming(parameters: &BTreeSet<String>, parameter_types: &[&str]) -> Option<Expr> {
+    let mut tests = Vec::with_capacity(parameters.len());
+    for name in parameters {
+        let position: usize = name.strip_prefix('$')?.parse().ok()?;
+        let sql_type = position
+            .checked_sub(1)
+            .and_then(|i| parameter_types.get(i))
+            .copied()
+            .unwrap_or("TEXT");
+        tests.push(format!("CAST({name} AS {sql_type}) IS NULL"));
+    }
+    if tests.is_empty() {
+        tests.push("true".to_string());
+    }
+    let text = format!("CASE WHEN {} THEN NULL END", tests.join(" AND "));
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
+/// Catalog columns PostgreSQL types as `int2vector` or `oidvector`, with
+/// the element type of each. DataFusion-Postgres keeps them as text such as
+/// `'1 2'`, which `unnest` cannot take.
+const VECTOR_COLUMNS: [(&str, &str); 10] = [
+    ("indkey", "SMALLINT"),
+    ("indoption", "SMALLINT"),
+    ("indclass", "INT"),
+    ("indcollation", "INT"),
+    ("conkey", "SMALLINT"),
+    ("confkey", "SMALLINT"),
+    ("conpfeqop", "INT"),
+    ("conppeqop", "INT"),
+    ("conffeqop", "INT"),
+    ("conexclop", "INT"),
+];
+
+/// Catalog columns PostgreSQL has and DataFusion-Postgres does not, as
+/// (table, column, SQL type of the NULL that stands in). A lake never has
+/// a value for them: tables have no storage options.
+const MISSING_COLUMNS: [(&str, &str, &str); 1] = [("pg_class", "reloptions", "TEXT")];
+
+/// A qualified reference to one of [`MISSING_COLUMNS`] as a typed NULL.
+fn missing_column(expr: &Expr) -> Option<Expr> {
+    let Expr::CompoundIdentifier(parts) = expr else {
+        return None;
+    };
+    let [.., table, column] = parts.as_slice() else {
+        return None;
+    };
+    let (_, _, sql_type) = MISSING_COLUMNS.iter().find(|(t, c, _)| {
+        table.value.eq_ignore_ascii_case(t) && column.value.eq_ignore_ascii_case(c)
+    })?;
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&format!("CAST(NULL AS {sql_type})"))
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
+/// `unnest(c)` or `generate_subscripts(c, dim)` over a vector column of
+/// [`VECTOR_COLUMNS`], rewritten over the column's elements; None for
+/// anything else.
+fn vector_as_array(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let name = function
+        .name
+        .0
+        .last()?
+        .as_ident()?
+        .value
+        .to_ascii_lowercase();
+    let FunctionArguments::List(list) = &function.args else {
+        return None;
+    };
+    let args: Vec<&Expr> = list
+        .args
+        .iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let column = match args.first()? {
+        Expr::Identifier(ident) => ident,
+        Expr::CompoundIdentifier(parts) => parts.last()?,
+        _ => return None,
+    };
+    let (_, element) = VECTOR_COLUMNS
+        .iter()
+        .find(|(vector, _)| column.value.eq_ignore_ascii_case(vector))?;
+    let elements = format!("string_to_array({}, ' ')", args[0]);
+    let text = match (name.as_str(), args.as_slice()) {
+        ("unnest", [_]) => format!("unnest(CAST({elements} AS {element}[]))"),
+        // A vector has one dimension, numbered from 1.
+        ("generate_subscripts", [_, dim]) => format!(
+            "unnest(generate_series(1, CASE WHEN {dim} = 1 \
+             THEN CAST(array_length({elements}) AS BIGINT) END))"
+        ),
+        _ => return None,
+    };
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .ok()?
+        .parse_expr()
+        .ok()
 }
 
 /// The LIKE or ILIKE `expr` with its escape character replaced by a
@@ -121,16 +486,16 @@ mod tests {
     #[test]
     fn slash_escapes_become_backslash_escapes() {
         let sql = "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg/_' || '%' ESCAPE '/'";
-        let out = rewrite(sql);
+        let out = rewrite(sql, &[]);
         assert!(!out.contains("ESCAPE"), "{out}");
         assert!(
             out.contains("replace(replace('pg/_' || '%', '\\', '\\\\'), '/', '\\')"),
             "{out}"
         );
         let plain = "SELECT 1 WHERE 'a' LIKE 'a%'";
-        assert!(matches!(rewrite(plain), Cow::Borrowed(_)));
+        assert!(matches!(rewrite(plain, &[]), Cow::Borrowed(_)));
         let backslash = r"SELECT 1 WHERE 'a_' LIKE 'a\_' ESCAPE '\'";
-        assert!(matches!(rewrite(backslash), Cow::Borrowed(_)));
+        assert!(matches!(rewrite(backslash, &[]), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -149,5 +514,98 @@ mod tests {
         ] {
             assert!(plain_query(other).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn select_list_subqueries_with_parameters_keep_their_parameters() {
+        let sql = "SELECT a.attname, (SELECT json_build_object('always', a.attidentity = $2) \
+                   FROM pg_catalog.pg_sequence s WHERE a.attidentity != $3) AS identity \
+                   FROM pg_catalog.pg_attribute a WHERE a.attnum > $1 AND a.attname = $4";
+        let out = rewrite(sql, &["SMALLINT", "TEXT"]);
+        assert!(!out.contains("pg_sequence"), "{out}");
+        assert!(
+            out.contains(
+                "CASE WHEN CAST($2 AS TEXT) IS NULL AND CAST($3 AS TEXT) IS NULL \
+                 THEN NULL END AS identity"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("a.attnum > $1 AND a.attname = $4"), "{out}");
+
+        // Subqueries without parameters, or outside the SELECT list, stay.
+        for kept in [
+            "SELECT (SELECT max(x) FROM t) FROM u WHERE y = $1",
+            "SELECT x FROM u WHERE y = (SELECT max(z) FROM t WHERE w = $1)",
+        ] {
+            assert!(matches!(rewrite(kept, &[]), Cow::Borrowed(_)), "{kept}");
+        }
+    }
+
+    #[test]
+    fn nested_correlated_subqueries_become_null_unless_they_aggregate() {
+        // SQLAlchemy's column inspection asks for a collation this way.
+        let sql = "SELECT a.attname, CASE WHEN (a.attcollation != $1::INTEGER AND \
+                   (SELECT t.typcollation FROM pg_catalog.pg_type t \
+                    WHERE t.oid = a.atttypid) != a.attcollation) \
+                   THEN (SELECT pg_catalog.pg_collation.collname FROM pg_catalog.pg_collation \
+                         WHERE pg_catalog.pg_collation.oid = a.attcollation) \
+                   ELSE NULL END AS collation \
+                   FROM pg_catalog.pg_attribute a";
+        let out = rewrite(sql, &["INT"]);
+        assert!(!out.contains("pg_type"), "{out}");
+        assert!(!out.contains("pg_collation"), "{out}");
+        assert!(
+            out.contains("$1::INTEGER"),
+            "the outer parameter stays: {out}"
+        );
+        assert!(out.contains("END AS collation FROM"), "{out}");
+
+        // Uncorrelated or aggregating subqueries inside an item are kept.
+        for kept in [
+            "SELECT CASE WHEN x > $1 THEN (SELECT max(y) FROM t WHERE t.k = u.k) END FROM u",
+            "SELECT CASE WHEN x > $1 THEN (SELECT y FROM t WHERE t.k = 1) END FROM u",
+        ] {
+            let out = rewrite(kept, &[]);
+            assert!(out.contains("FROM t"), "{kept} became {out}");
+        }
+    }
+
+    #[test]
+    fn queries_the_layer_answers_wholesale_are_left_alone() {
+        // pgcli's foreign-key lookup: the compatibility layer has a fixed
+        // answer for these exact tokens, and would miss it after a rewrite.
+        let pgcli = "SELECT s_p.nspname AS parentschema, t_p.relname AS parenttable, \
+            unnest((select array_agg(attname ORDER BY i) from \
+            (select unnest(confkey) as attnum, generate_subscripts(confkey, 1) as i) x \
+            JOIN pg_catalog.pg_attribute c USING(attnum) WHERE c.attrelid = fk.confrelid \
+            )) AS parentcolumn, s_c.nspname AS childschema, t_c.relname AS childtable, \
+            unnest((select array_agg(attname ORDER BY i) from \
+            (select unnest(conkey) as attnum, generate_subscripts(conkey, 1) as i) x \
+            JOIN pg_catalog.pg_attribute c USING(attnum) WHERE c.attrelid = fk.conrelid \
+            )) AS childcolumn \
+            FROM pg_catalog.pg_constraint fk \
+            JOIN pg_catalog.pg_class t_p ON t_p.oid = fk.confrelid \
+            JOIN pg_catalog.pg_namespace s_p ON s_p.oid = t_p.relnamespace \
+            JOIN pg_catalog.pg_class t_c ON t_c.oid = fk.conrelid \
+            JOIN pg_catalog.pg_namespace s_c ON s_c.oid = t_c.relnamespace \
+            WHERE fk.contype = 'f'";
+        assert!(matches!(rewrite(pgcli, &[]), Cow::Borrowed(_)));
+        // The same columns in a query of its own are rewritten.
+        let own = "SELECT unnest(i.indkey) AS attnum, generate_subscripts(i.indkey, $1) \
+                   AS ord FROM pg_catalog.pg_index i";
+        let out = rewrite(own, &["INT"]);
+        assert!(
+            out.contains("unnest(CAST(string_to_array(i.indkey, ' ') AS SMALLINT[]))"),
+            "{out}"
+        );
+        assert!(out.contains("CASE WHEN $1 = 1"), "{out}");
+    }
+
+    #[test]
+    fn missing_catalog_columns_read_null() {
+        let sql = "SELECT pg_catalog.pg_class.reloptions FROM pg_catalog.pg_class \
+                   WHERE pg_catalog.pg_class.relname = $1";
+        let out = rewrite(sql, &[]);
+        assert!(out.starts_with("SELECT CAST(NULL AS TEXT) FROM"), "{out}");
     }
 }

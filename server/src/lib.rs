@@ -4,6 +4,7 @@
 //! for at that moment, and record every login and query in the audit log
 //! before answering.
 
+mod catalog;
 mod compat;
 mod flight;
 mod pg;
@@ -120,8 +121,7 @@ impl Server {
         let ctx = self.lake.session_for(who).await?;
         setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
             .map_err(|e| AccessError::Engine(*e))?;
-        ctx.register_udf(version_function());
-        ctx.register_udf(to_regtype_function());
+        catalog::register_functions(&ctx);
         let ctx = Arc::new(ctx);
         self.lock_sessions()
             .insert(who.name.clone(), (who.clone(), Arc::clone(&ctx)));
@@ -208,44 +208,6 @@ impl Server {
                 .with_rows(rows, elapsed_ms);
         self.lake.audit().record(entry).await
     }
-}
-
-/// `version()` as PostgreSQL words it: client libraries (SQLAlchemy,
-/// Metabase's driver) read the server version out of this string.
-fn version_function() -> datafusion::logical_expr::ScalarUDF {
-    use datafusion::arrow::datatypes::DataType;
-    use datafusion::common::ScalarValue;
-    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
-    let text = format!(
-        "PostgreSQL 16.6 (Lakecast {}, Apache DataFusion 55) on {}-linux",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::ARCH
-    );
-    create_udf(
-        "version",
-        vec![],
-        DataType::Utf8,
-        Volatility::Immutable,
-        Arc::new(move |_| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))
-        }),
-    )
-}
-
-/// `to_regtype(name)`, which drivers call to look for extension types
-/// (psycopg asks for `hstore` when SQLAlchemy connects). Lakecast has no
-/// extension types, so every name answers NULL: "no such type".
-fn to_regtype_function() -> datafusion::logical_expr::ScalarUDF {
-    use datafusion::arrow::datatypes::DataType;
-    use datafusion::common::ScalarValue;
-    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
-    create_udf(
-        "to_regtype",
-        vec![DataType::Utf8],
-        DataType::Int32,
-        Volatility::Immutable,
-        Arc::new(|_| Ok(ColumnarValue::Scalar(ScalarValue::Int32(None)))),
-    )
 }
 
 /// One query being run, for its audit entry.

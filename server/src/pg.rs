@@ -219,7 +219,7 @@ impl SimpleQueryHandler for PgQueries {
                 Some(statement) => vec![run_plain(&ctx, client, statement).await?],
                 None => {
                     let service = DfSessionService::new(Arc::new(ctx));
-                    let query = compat::rewrite(query);
+                    let query = compat::rewrite(query, &[]);
                     SimpleQueryHandler::do_query(&service, client, &query).await?
                 }
             };
@@ -340,7 +340,8 @@ impl QueryParser for PgParser {
             return Ok(Some((sql.to_string(), Some((statement, plan)))));
         }
         let service = self.service(&who).await?;
-        let sql = compat::rewrite(sql);
+        let declared: Vec<&str> = types.iter().map(sql_type_name).collect();
+        let sql = compat::rewrite(sql, &declared);
         service.query_parser().parse_sql(client, &sql, types).await
     }
 
@@ -357,6 +358,26 @@ impl QueryParser for PgParser {
         column_format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
         self.describe.get_result_schema(statement, column_format)
+    }
+}
+
+/// The SQL name of a parameter type a client declared, for casts DataFusion
+/// plans; undeclared (`unknown`) and other types read as text, as
+/// PostgreSQL reads an untyped literal.
+fn sql_type_name(declared: &Option<Type>) -> &'static str {
+    let Some(declared) = declared else {
+        return "TEXT";
+    };
+    match *declared {
+        Type::BOOL => "BOOLEAN",
+        Type::INT2 => "SMALLINT",
+        Type::INT4 | Type::OID => "INT",
+        Type::INT8 => "BIGINT",
+        Type::FLOAT4 => "REAL",
+        Type::FLOAT8 | Type::NUMERIC => "DOUBLE",
+        Type::DATE => "DATE",
+        Type::TIMESTAMP | Type::TIMESTAMPTZ => "TIMESTAMP",
+        _ => "TEXT",
     }
 }
 
