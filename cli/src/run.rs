@@ -134,9 +134,12 @@ pub async fn execute(
     ctx: &SessionContext,
     statement: Statement,
 ) -> Result<Vec<RecordBatch>, DataFusionError> {
-    Ok(lakecast_core::engine::run_statement(ctx, statement)
-        .await?
-        .1)
+    let (schema, batches) = lakecast_core::engine::run_statement(ctx, statement).await?;
+    // A query that finds nothing still shows its columns (and "(0 rows)").
+    if batches.is_empty() && !schema.fields().is_empty() {
+        return Ok(vec![RecordBatch::new_empty(schema)]);
+    }
+    Ok(batches)
 }
 
 /// The first words of a statement, to say which one failed.

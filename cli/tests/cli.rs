@@ -285,6 +285,24 @@ fn table_output_is_capped_and_says_so() {
 }
 
 #[test]
+fn a_query_that_finds_nothing_still_shows_its_columns() {
+    let sql =
+        "SELECT value AS n, 'x' AS label FROM generate_series(1, 3) WHERE value > 9";
+    let table = lakecast(&["sql", "-c", sql]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let shown = text(&table.stdout);
+    assert!(shown.contains("| n | label |"), "{shown}");
+    assert!(shown.trim_end().ends_with("(0 rows)"), "{shown}");
+
+    let csv = lakecast(&["sql", "-c", sql, "--format", "csv"]);
+    assert_eq!(text(&csv.stdout), "n,label\n");
+
+    // A statement without columns prints nothing.
+    let view = lakecast(&["sql", "-c", "CREATE VIEW v AS SELECT 1 AS one"]);
+    assert_eq!(text(&view.stdout), "");
+}
+
+#[test]
 fn the_prompt_takes_multi_line_statements_and_backslash_commands() {
     let (_dir, lake) = lake();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lakecast"))
