@@ -52,36 +52,47 @@ tickets AS (
      AND CAST(t.opened_at AS DATE) < u.period_start + INTERVAL '28 days'
     GROUP BY u.customer_id, u.period
 ),
-signals(customer_id, period, signal, value) AS (
-    SELECT customer_id, period, 'device_uptime', device_uptime FROM usage
-    UNION ALL SELECT customer_id, period, 'api_calls_per_seat', api_calls_per_seat FROM usage
-    UNION ALL SELECT customer_id, period, 'active_user_share', active_user_share FROM usage
-    UNION ALL SELECT customer_id, period, 'feature_adoption', feature_adoption FROM usage
-    UNION ALL SELECT customer_id, period, 'training_completion', training_completion FROM usage
-    UNION ALL SELECT customer_id, period, 'community_posts', community_posts FROM usage
-    UNION ALL SELECT customer_id, period, 'login_days', login_days FROM usage
-    UNION ALL SELECT customer_id, period, 'nps', nps FROM usage
-    UNION ALL SELECT customer_id, period, 'invoice_days_late', invoice_days_late FROM usage
-    UNION ALL SELECT customer_id, period, 'exec_meetings', exec_meetings FROM usage
-    UNION ALL SELECT customer_id, period, 'ticket_response_minutes', ticket_response_minutes FROM tickets
-    UNION ALL SELECT customer_id, period, 'tickets_per_100_seats', tickets_per_100_seats FROM tickets
+measures AS (
+    SELECT u.*, t.ticket_response_minutes, t.tickets_per_100_seats
+    FROM usage u JOIN tickets t USING (customer_id, period)
+),
+signals AS (
+    -- one row per customer, period and signal, with the signal's bounds
+    -- and weight from the model
+    SELECT x.customer_id, x.period, m.weight,
+           scale_minmax(CASE m.signal
+                            WHEN 'device_uptime'           THEN x.device_uptime
+                            WHEN 'api_calls_per_seat'      THEN x.api_calls_per_seat
+                            WHEN 'active_user_share'       THEN x.active_user_share
+                            WHEN 'feature_adoption'        THEN x.feature_adoption
+                            WHEN 'training_completion'     THEN x.training_completion
+                            WHEN 'community_posts'         THEN x.community_posts
+                            WHEN 'login_days'              THEN x.login_days
+                            WHEN 'nps'                     THEN x.nps
+                            WHEN 'invoice_days_late'       THEN x.invoice_days_late
+                            WHEN 'exec_meetings'           THEN x.exec_meetings
+                            WHEN 'ticket_response_minutes' THEN x.ticket_response_minutes
+                            WHEN 'tickets_per_100_seats'   THEN x.tickets_per_100_seats
+                        END, m.bad, m.good) AS scaled
+    FROM measures x CROSS JOIN model m
 ),
 scores AS (
     -- a NULL signal (no NPS answer, no ticket) is skipped and the other
-    -- weights re-normalised
-    SELECT s.customer_id, s.period,
-           health_score(scale_minmax(s.value, m.bad, m.good), m.weight) AS score
-    FROM signals s JOIN model m USING (signal)
-    GROUP BY s.customer_id, s.period
+    -- weights re-normalised; so is every signal of the other period, which
+    -- scores both periods in one pass
+    SELECT customer_id,
+           health_score(CASE WHEN period = 'current' THEN scaled END, weight)  AS score,
+           health_score(CASE WHEN period = 'previous' THEN scaled END, weight) AS previous
+    FROM signals
+    GROUP BY customer_id
+    HAVING bool_or(period = 'current')
 )
 SELECT c.customer_id, c.name, c.segment,
-       round(cur.score, 1)                       AS score,
-       health_band(cur.score)                    AS band,
-       round(cur.score - prev.score, 1)          AS trend
-FROM scores cur
-JOIN customers c USING (customer_id)
-LEFT JOIN scores prev ON prev.customer_id = cur.customer_id AND prev.period = 'previous'
-WHERE cur.period = 'current';
+       round(s.score, 1)                         AS score,
+       health_band(s.score)                      AS band,
+       round(s.score - s.previous, 1)            AS trend
+FROM scores s
+JOIN customers c USING (customer_id);
 
 -- How many customers are in each band, and their average trend.
 SELECT band, count(*) AS customers, round(avg(score), 1) AS avg_score,
