@@ -111,13 +111,16 @@ pub fn split_statements(text: &str) -> Result<Vec<Statement>, DataFusionError> {
 }
 
 /// Plans and runs one statement and collects its result, logging rows and
-/// time: the one way every front end runs a statement.
+/// time: the one way every front end runs a statement. Uncorrelated scalar
+/// subqueries are computed first, so their values prune what is read
+/// ([`crate::subqueries`]).
 pub async fn run_statement(
     ctx: &SessionContext,
     statement: Statement,
 ) -> Result<(SchemaRef, Vec<RecordBatch>), DataFusionError> {
     let started = std::time::Instant::now();
     let plan = ctx.state().statement_to_plan(statement).await?;
+    let plan = crate::subqueries::compute_scalar_subqueries(ctx, plan).await?;
     let frame = ctx.execute_logical_plan(plan).await?;
     let schema = Arc::clone(frame.schema().inner());
     let batches = frame.collect().await?;

@@ -13,6 +13,7 @@ pub mod lake;
 pub mod location;
 pub mod rules;
 pub mod stores;
+pub mod subqueries;
 
 pub use datafusion;
 pub use engine::{new_session, open_session};

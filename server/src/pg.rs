@@ -393,6 +393,9 @@ async fn run_plain<C: ClientInfo>(
         .statement_to_plan(DfStatement::Statement(Box::new(statement)))
         .await
         .map_err(api_error)?;
+    let plan = lakecast_core::subqueries::compute_scalar_subqueries(ctx, plan)
+        .await
+        .map_err(api_error)?;
     let frame = ctx.execute_logical_plan(plan).await.map_err(api_error)?;
     let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
     let response = encode_dataframe(frame, &Format::UnifiedText, Some(options)).await?;
