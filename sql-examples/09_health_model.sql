@@ -19,11 +19,14 @@ WITH model(signal, weight, bad, good) AS (
            ('tickets_per_100_seats',   0.5,   5,    0)
 ),
 periods AS (
-    SELECT u.*, CASE WHEN u.week_start > w.last_week - INTERVAL '28 days' THEN 'current'
-                     ELSE 'previous' END AS period
-    FROM customer_usage u,
-         (SELECT max(week_start) AS last_week FROM customer_usage) w
-    WHERE u.week_start > w.last_week - INTERVAL '56 days'
+    -- the last eight weeks of usage, counted back from the newest week
+    -- (a value, so only those weeks' row groups are read)
+    SELECT u.*,
+           CASE WHEN u.week_start > (SELECT max(week_start) FROM customer_usage)
+                                    - INTERVAL '28 days'
+                THEN 'current' ELSE 'previous' END AS period
+    FROM customer_usage u
+    WHERE u.week_start > (SELECT max(week_start) FROM customer_usage) - INTERVAL '56 days'
 ),
 usage AS (
     SELECT customer_id, period,
