@@ -27,22 +27,21 @@ ORDER BY snapshot_date DESC
 LIMIT 12;
 
 WITH last_forecast AS (
-    SELECT * FROM (
-        SELECT scored.*, row_number() OVER (
-                   PARTITION BY opportunity_id ORDER BY snapshot_date DESC) AS newest
-        FROM scored)
-    WHERE newest = 1
+    -- each deal's forecast at its newest snapshot (one per deal and date)
+    SELECT scored.*
+    FROM scored
+    JOIN (SELECT opportunity_id, max(snapshot_date) AS snapshot_date
+          FROM scored GROUP BY opportunity_id) newest
+      USING (opportunity_id, snapshot_date)
 ),
-signals AS (
-    SELECT opportunity_id,
-           sum(CASE WHEN page = 'spec_sheet' THEN 1 ELSE 0 END)           AS spec_views,
-           max(CASE WHEN event_type = 'legal_review' THEN 1 ELSE 0 END)   AS legal_review,
-           round(sum(CASE WHEN event_type = 'email_click' THEN 1 ELSE 0 END)
-                 / nullif(sum(CASE WHEN event_type = 'email_sent' THEN 1 ELSE 0 END), 0)::double, 2)
-                                                                          AS click_rate
-    FROM customer_signals WHERE opportunity_id IS NOT NULL
-    GROUP BY opportunity_id
+missed AS (
+    SELECT * FROM last_forecast
+    WHERE abs(forecast_deviation(forecast_usd, actual_usd)) > 0.15
+    ORDER BY abs(actual_usd - forecast_usd) DESC
+    LIMIT 15
 )
+-- The signals of those deals only: joined after the misses are picked,
+-- the event stream is read for fifteen deals, not aggregated for all.
 SELECT
     f.opportunity_id,
     f.snapshot_date                                    AS last_forecast,
@@ -50,9 +49,12 @@ SELECT
     f.actual_usd                                       AS actual,
     round(forecast_deviation(f.forecast_usd, f.actual_usd), 2) AS deviation,
     round(f.p, 2)                                      AS p,
-    s.spec_views, s.legal_review, s.click_rate
-FROM last_forecast f
-LEFT JOIN signals s USING (opportunity_id)
-WHERE abs(forecast_deviation(f.forecast_usd, f.actual_usd)) > 0.15
-ORDER BY abs(f.actual_usd - f.forecast_usd) DESC
-LIMIT 15;
+    sum(CASE WHEN s.page = 'spec_sheet' THEN 1 ELSE 0 END)         AS spec_views,
+    max(CASE WHEN s.event_type = 'legal_review' THEN 1 ELSE 0 END) AS legal_review,
+    round(sum(CASE WHEN s.event_type = 'email_click' THEN 1 ELSE 0 END)
+          / nullif(sum(CASE WHEN s.event_type = 'email_sent' THEN 1 ELSE 0 END), 0)::double, 2)
+                                                       AS click_rate
+FROM missed f
+LEFT JOIN customer_signals s ON s.opportunity_id = f.opportunity_id
+GROUP BY f.opportunity_id, f.snapshot_date, f.forecast_usd, f.actual_usd, f.p
+ORDER BY abs(f.actual_usd - f.forecast_usd) DESC;
