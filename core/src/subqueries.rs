@@ -16,13 +16,14 @@ use datafusion::prelude::SessionContext;
 /// `plan` with every uncorrelated scalar subquery replaced by its value.
 /// Views are expanded first, so subqueries inside a view count too; a plan
 /// without such subqueries is returned as it came. Statements other than
-/// queries (a `CREATE VIEW` keeps its subqueries, evaluated at each use)
-/// and EXPLAIN are left alone.
+/// queries (a `CREATE VIEW` keeps its subqueries, evaluated at each use),
+/// EXPLAIN and plans with parameters still to bind are left alone.
 pub async fn compute_scalar_subqueries(
     ctx: &SessionContext,
     plan: LogicalPlan,
 ) -> Result<LogicalPlan> {
-    if !is_query(&plan) {
+    // A prepared statement's subqueries may use parameters not bound yet.
+    if !is_query(&plan) || !plan.get_parameter_types()?.is_empty() {
         return Ok(plan);
     }
     let state = ctx.state();

@@ -235,6 +235,9 @@ impl FlightSql {
         let limit = self.server.timeout(None);
         let work = async {
             let plan = plan_read_only(&ctx, sql).await?;
+            let plan = lakecast_core::subqueries::compute_scalar_subqueries(&ctx, plan)
+                .await
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
             let mut frame = ctx
                 .execute_logical_plan(plan)
                 .await
