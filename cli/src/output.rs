@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::RecordBatch;
 use arrow::util::pretty::pretty_format_batches;
@@ -30,25 +32,62 @@ pub enum Format {
 pub struct Sink {
     writer: Box<dyn Write + Send>,
     to_terminal: bool,
+    closed: Arc<AtomicBool>,
+}
+
+/// A writer that remembers when its reader went away. Arrow's CSV and JSON
+/// writers report a closed pipe as text, so its kind is lost on the way.
+struct Watched<W> {
+    inner: W,
+    closed: Arc<AtomicBool>,
+}
+
+impl<W: Write> Watched<W> {
+    fn note<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == io::ErrorKind::BrokenPipe
+        {
+            self.closed.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
 }
 
 impl Sink {
     /// Standard output, or `path` when given.
     pub fn open(path: Option<&Path>) -> Result<Self, String> {
-        match path {
+        let closed = Arc::new(AtomicBool::new(false));
+        let watched = |inner: Box<dyn Write + Send>| -> Box<dyn Write + Send> {
+            Box::new(BufWriter::new(Watched {
+                inner,
+                closed: Arc::clone(&closed),
+            }))
+        };
+        let (writer, to_terminal) = match path {
             Some(path) => {
                 let file = File::create(path)
                     .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-                Ok(Self {
-                    writer: Box::new(BufWriter::new(file)),
-                    to_terminal: false,
-                })
+                (watched(Box::new(file)), false)
             }
-            None => Ok(Self {
-                writer: Box::new(BufWriter::new(io::stdout())),
-                to_terminal: io::stdout().is_terminal(),
-            }),
-        }
+            None => (watched(Box::new(io::stdout())), io::stdout().is_terminal()),
+        };
+        Ok(Self {
+            writer,
+            to_terminal,
+            closed,
+        })
     }
 
     /// Whether the sink is an interactive terminal.
@@ -58,6 +97,21 @@ impl Sink {
 
     /// Writes one statement's result.
     pub fn write_result(
+        &mut self,
+        batches: &[RecordBatch],
+        format: Format,
+        max_rows: usize,
+    ) -> io::Result<()> {
+        let written = self.write_batches(batches, format, max_rows);
+        match written {
+            Err(_) if self.closed.load(Ordering::Relaxed) => {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            other => other,
+        }
+    }
+
+    fn write_batches(
         &mut self,
         batches: &[RecordBatch],
         format: Format,

@@ -114,9 +114,8 @@ pub async fn run_script(
         let last = index + 1 == count;
         if settings.format != Format::Parquet || last {
             let written = sink.write_result(&batches, settings.format, settings.max_rows);
-            if let Ok(code) = finish_io(written)
-                && code != ExitCode::SUCCESS
-            {
+            let code = finish_io(written)?;
+            if code != ExitCode::SUCCESS {
                 return Ok(code);
             }
         }

@@ -285,6 +285,21 @@ fn table_output_is_capped_and_says_so() {
 }
 
 #[test]
+fn output_a_format_cannot_hold_is_an_error_not_a_header_alone() {
+    let out = lakecast(&[
+        "sql",
+        "-c",
+        "SELECT named_struct('a', 1) AS s",
+        "--format",
+        "csv",
+    ]);
+    assert_clean_failure(&out);
+    let message = text(&out.stderr);
+    assert!(message.contains("cannot write output"), "{message}");
+    assert!(message.contains("Struct"), "{message}");
+}
+
+#[test]
 fn a_query_that_finds_nothing_still_shows_its_columns() {
     let sql =
         "SELECT value AS n, 'x' AS label FROM generate_series(1, 3) WHERE value > 9";
