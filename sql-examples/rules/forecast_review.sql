@@ -2,13 +2,13 @@
 -- 15% (in expected dollars) is assigned to its owner for review.
 -- Add: lakecast rules add forecast_review -f sql-examples/rules/forecast_review.sql
 WITH last_forecast AS (
-    SELECT * FROM (
-        SELECT s.opportunity_id, s.snapshot_date,
-               s.forecast_amount * s.win_probability AS forecast_usd,
-               row_number() OVER (PARTITION BY s.opportunity_id
-                                  ORDER BY s.snapshot_date DESC) AS newest
-        FROM forecast_snapshots s)
-    WHERE newest = 1
+    -- each deal's forecast at its newest snapshot (one per deal and date)
+    SELECT s.opportunity_id, s.snapshot_date,
+           s.forecast_amount * s.win_probability AS forecast_usd
+    FROM forecast_snapshots s
+    JOIN (SELECT opportunity_id, max(snapshot_date) AS snapshot_date
+          FROM forecast_snapshots GROUP BY opportunity_id) newest
+      USING (opportunity_id, snapshot_date)
 )
 SELECT concat('review-', o.opportunity_id)                    AS key,
        'forecast_review'                                       AS kind,
