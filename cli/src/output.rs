@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::error::ArrowError;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use arrow::util::pretty::pretty_format_batches;
 use datafusion::parquet::arrow::ArrowWriter;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -125,7 +128,7 @@ impl Sink {
                     .build(&mut self.writer);
                 batches
                     .iter()
-                    .try_for_each(|b| writer.write(b))
+                    .try_for_each(|b| writer.write(&nested_as_text(b)?))
                     .map_err(io::Error::other)
             }
             Format::Json => {
@@ -225,6 +228,32 @@ impl Sink {
 pub fn print_text(text: &str) -> Result<ExitCode, String> {
     let mut sink = Sink::open(None)?;
     finish_io(sink.write_text(text).and_then(|()| sink.flush()))
+}
+
+/// `batch` with every nested column (lists, structs, maps), which CSV has no
+/// form for, turned into text as the table format shows it: `[a, b]`,
+/// `{k: 1}`. NULLs stay empty cells.
+fn nested_as_text(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    if !batch.columns().iter().any(|c| c.data_type().is_nested()) {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default();
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !column.data_type().is_nested() {
+            fields.push(Arc::clone(field));
+            columns.push(Arc::clone(column));
+            continue;
+        }
+        let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+        let text: StringArray = (0..column.len())
+            .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+            .collect();
+        fields.push(Arc::new(Field::new(field.name(), DataType::Utf8, true)));
+        columns.push(Arc::new(text) as ArrayRef);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
 /// Maps an output error to the process result: a reader that went away

@@ -285,18 +285,28 @@ fn table_output_is_capped_and_says_so() {
 }
 
 #[test]
-fn output_a_format_cannot_hold_is_an_error_not_a_header_alone() {
+fn csv_writes_lists_and_structs_as_text() {
+    let sql = "SELECT named_struct('a', 1) AS s, make_array('x', 'y') AS l, 2 AS n";
+    let out = lakecast(&["sql", "-c", sql, "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "s,l,n\n{a: 1},\"[x, y]\",2\n");
+}
+
+#[test]
+fn a_failed_write_is_an_error_not_a_silent_success() {
+    // Every write to /dev/full fails with "no space left on device".
     let out = lakecast(&[
         "sql",
         "-c",
-        "SELECT named_struct('a', 1) AS s",
+        "SELECT 1 AS one",
         "--format",
         "csv",
+        "--out",
+        "/dev/full",
     ]);
     assert_clean_failure(&out);
     let message = text(&out.stderr);
     assert!(message.contains("cannot write output"), "{message}");
-    assert!(message.contains("Struct"), "{message}");
 }
 
 #[test]
