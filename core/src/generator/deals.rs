@@ -371,9 +371,18 @@ impl Deals {
     }
 
     fn opportunities(&self) -> Result<TableData, ArrowError> {
-        let d = &self.deals;
+        // Closed deals first and the open pipeline last, each in id order:
+        // the open deals (`won IS NULL`), which forecasts and heatmaps read,
+        // then fill row groups of their own, whose null counts let readers
+        // skip the closed history (and the other way round).
+        let d: Vec<&Deal> = self
+            .deals
+            .iter()
+            .filter(|x| x.won.is_some())
+            .chain(self.deals.iter().filter(|x| x.won.is_none()))
+            .collect();
         let mut tags = ListBuilder::new(StringBuilder::new());
-        for deal in d {
+        for deal in &d {
             for tag in &deal.tags {
                 tags.values().append_value(tag);
             }
