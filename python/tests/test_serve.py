@@ -256,6 +256,57 @@ def test_bi_tool_startup_queries_run(served):
         assert ("public", "opportunities", "TABLE", None) in tables
 
 
+#: Grafana's PostgreSQL data source: the table picker (tables on the
+#: search path, read with current_setting), the column picker, and a time
+#: series panel after Grafana has expanded its $__timeGroup and
+#: $__timeFilter macros.
+GRAFANA_TABLES = """
+SELECT quote_ident(table_name) AS "table" FROM information_schema.tables
+WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog')
+  AND table_type = 'BASE TABLE'
+  AND quote_ident(table_schema) IN (
+    SELECT CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
+    FROM generate_series(
+        array_lower(string_to_array(current_setting('search_path'), ','), 1),
+        array_upper(string_to_array(current_setting('search_path'), ','), 1)) AS i,
+      string_to_array(current_setting('search_path'), ',') s)
+ORDER BY 1"""
+GRAFANA_COLUMNS = """
+SELECT quote_ident(column_name) AS "column", data_type AS "type"
+FROM information_schema.columns
+WHERE quote_ident(table_name) = 'forecast_snapshots' ORDER BY ordinal_position"""
+GRAFANA_SERIES = """
+SELECT floor(extract(epoch from snapshot_date) / 604800) * 604800 AS "time",
+       avg(win_probability) AS "mean win probability"
+FROM forecast_snapshots
+WHERE snapshot_date BETWEEN '2000-01-01T00:00:00Z' AND '2100-01-01T00:00:00Z'
+GROUP BY 1 ORDER BY 1"""
+
+
+def test_grafana_pickers_and_time_series_run(served):
+    _, server, _ = served
+    with psycopg.connect(server.dsn("ana"), autocommit=True) as conn:
+        tables = [t for (t,) in conn.execute(GRAFANA_TABLES).fetchall()]
+        assert "opportunities" in tables and "forecast_snapshots" in tables
+        columns = dict(conn.execute(GRAFANA_COLUMNS).fetchall())
+        assert columns["snapshot_date"] == "date"
+        assert columns["opportunity_id"] == "bigint"
+        assert columns["win_probability"] == "double precision"
+        with pytest.raises(psycopg.Error, match='unrecognized configuration parameter "nope"'):
+            conn.execute("SELECT current_setting('nope')")
+    with psycopg.connect(server.dsn("boss"), autocommit=True) as conn:
+        everyone = conn.execute(GRAFANA_SERIES).fetchall()
+        expected = conn.execute(
+            "SELECT count(DISTINCT floor(extract(epoch from snapshot_date) / 604800)) "
+            "FROM forecast_snapshots").fetchone()[0]
+    assert len(everyone) == expected > 1
+    assert all(0 <= p <= 1 for _, p in everyone)
+    with psycopg.connect(server.dsn("bob"), autocommit=True) as conn:
+        # bob's one project has forecasts in fewer weeks than the whole lake.
+        mine = conn.execute(GRAFANA_SERIES).fetchall()
+    assert 0 < len(mine) <= len(everyone) and mine != everyone
+
+
 def test_sqlalchemy_inspector_sees_schemas_tables_and_columns(served):
     _, server, _ = served
     engine = sqlalchemy.create_engine(

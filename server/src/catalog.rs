@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, BooleanArray};
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, StringArray};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     TypeSignature, Volatility, create_udf,
@@ -20,6 +20,23 @@ pub(crate) fn register_functions(ctx: &SessionContext) {
     ctx.register_udf(to_regtype_function());
     ctx.register_udf(type_is_visible_function());
     ctx.register_udf(ScalarUDF::new_from_impl(IndexDefinition::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(CurrentSetting::new()));
+}
+
+/// `session_user` (and `current_user` and `user`, which the compatibility
+/// layer turns into it) for the session of `name`: each user has a session
+/// of their own, so the name is fixed for its life.
+pub(crate) fn session_user_function(name: &str) -> ScalarUDF {
+    let name = name.to_string();
+    create_udf(
+        "session_user",
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name.clone()))))
+        }),
+    )
 }
 
 /// `version()` as PostgreSQL words it: client libraries (SQLAlchemy,
@@ -110,5 +127,144 @@ impl ScalarUDFImpl for IndexDefinition {
 
     fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))
+    }
+}
+
+/// The run-time settings `current_setting()` answers, as the server
+/// announces them at start-up (`ParameterStatus`) and `SHOW` reports them.
+/// Names are matched case-insensitively, as PostgreSQL does.
+const SETTINGS: &[(&str, &str)] = &[
+    ("search_path", "public"),
+    ("server_version", "16.6 (Lakecast)"),
+    ("server_version_num", "160006"),
+    ("server_encoding", "UTF8"),
+    ("client_encoding", "UTF8"),
+    ("timezone", "UTC"),
+    ("datestyle", "ISO, MDY"),
+    ("intervalstyle", "postgres"),
+    ("integer_datetimes", "on"),
+    ("standard_conforming_strings", "on"),
+    ("max_identifier_length", "63"),
+    ("default_transaction_read_only", "on"),
+    ("transaction_read_only", "on"),
+    ("transaction_isolation", "read committed"),
+];
+
+/// `current_setting(name [, missing_ok])`, which Grafana's table picker
+/// calls to read the search path. Lakecast's settings are the server's
+/// (a client's `SET` changes what `SHOW` prints on its connection, not
+/// this); an unknown name is PostgreSQL's error, or NULL with `missing_ok`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CurrentSetting {
+    signature: Signature,
+}
+
+impl CurrentSetting {
+    fn new() -> Self {
+        let signature = Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Boolean]),
+            ],
+            Volatility::Stable,
+        );
+        Self { signature }
+    }
+}
+
+/// The value of setting `name`, if the server has it.
+fn setting(name: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        .map(|(_, value)| *value)
+}
+
+impl ScalarUDFImpl for CurrentSetting {
+    fn name(&self) -> &str {
+        "current_setting"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let names = arrays[0].as_string::<i32>();
+        let missing_ok = arrays.get(1).map(|a| a.as_boolean());
+        let mut values = Vec::with_capacity(names.len());
+        for row in 0..names.len() {
+            if names.is_null(row) {
+                values.push(None);
+                continue;
+            }
+            let name = names.value(row);
+            match setting(name) {
+                Some(value) => values.push(Some(value)),
+                None if missing_ok
+                    .is_some_and(|ok| ok.is_valid(row) && ok.value(row)) =>
+                {
+                    values.push(None)
+                }
+                None => {
+                    return exec_err!("unrecognized configuration parameter \"{name}\"");
+                }
+            }
+        }
+        let values = StringArray::from(values);
+        Ok(
+            if args
+                .args
+                .iter()
+                .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+            {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&values, 0)?)
+            } else {
+                ColumnarValue::Array(Arc::new(values))
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn current_setting_answers_known_names_and_names_unknown_ones() {
+        let ctx = SessionContext::new();
+        register_functions(&ctx);
+        let batches = ctx
+            .sql(
+                "SELECT current_setting('search_path'), current_setting('TimeZone'), \
+                 current_setting('no_such', true)",
+            )
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let row = &batches[0];
+        assert_eq!(row.column(0).as_string::<i32>().value(0), "public");
+        assert_eq!(row.column(1).as_string::<i32>().value(0), "UTC");
+        assert!(row.column(2).is_null(0));
+
+        let err = ctx
+            .sql("SELECT current_setting('no_such')")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unrecognized configuration parameter \"no_such\""),
+            "{err}"
+        );
     }
 }

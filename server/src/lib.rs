@@ -122,6 +122,7 @@ impl Server {
         setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
             .map_err(|e| AccessError::Engine(*e))?;
         catalog::register_functions(&ctx);
+        ctx.register_udf(catalog::session_user_function(&who.name));
         let ctx = Arc::new(ctx);
         self.lock_sessions()
             .insert(who.name.clone(), (who.clone(), Arc::clone(&ctx)));

@@ -127,3 +127,40 @@ fn missing_catalog_columns_read_null() {
     let out = rewrite(sql, &[]);
     assert!(out.starts_with("SELECT CAST(NULL AS TEXT) FROM"), "{out}");
 }
+
+#[test]
+fn information_schema_columns_speaks_postgres_type_names() {
+    let sql = "SELECT column_name, data_type FROM information_schema.columns c \
+               WHERE c.table_name = 'opportunities'";
+    let rewritten = rewrite(sql, &[]);
+    assert!(rewritten.contains("'double precision'"), "{rewritten}");
+    assert!(rewritten.contains(") c WHERE c.table_name"), "{rewritten}");
+    // Unaliased, the replacement keeps the view's name for qualified columns.
+    let rewritten = rewrite(
+        "SELECT columns.data_type FROM information_schema.columns",
+        &[],
+    );
+    assert!(rewritten.contains(") AS columns"), "{rewritten}");
+    // Other information_schema views are left as they are.
+    let tables = "SELECT table_name FROM information_schema.tables";
+    assert_eq!(rewrite(tables, &[]), tables);
+}
+
+#[test]
+fn functions_in_from_mean_what_postgres_makes_of_them() {
+    let sql = "SELECT CASE WHEN trim(s[i]) = '\"$user\"' THEN user ELSE trim(s[i]) END \
+               FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s";
+    let rewritten = rewrite(sql, &[]);
+    assert!(
+        rewritten.contains("generate_series(1, 2) AS i (i)"),
+        "{rewritten}"
+    );
+    assert!(
+        rewritten.contains("(SELECT string_to_array('a,b', ',') AS s) AS s"),
+        "{rewritten}"
+    );
+    assert!(rewritten.contains("THEN current_user ELSE"), "{rewritten}");
+    // A quoted "user" is a column, and the '"$user"' string is left alone.
+    let quoted = "SELECT \"user\" FROM t";
+    assert_eq!(rewrite(quoted, &[]), quoted);
+}
