@@ -23,20 +23,28 @@ pub(crate) fn register_functions(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::new_from_impl(CurrentSetting::new()));
 }
 
+/// The server version the start-up parameters and `current_setting()`
+/// report; `version()` words the same version as PostgreSQL does.
+pub(crate) const SERVER_VERSION: &str = "16.6 (Lakecast)";
+
+/// A function of no arguments called `name` that answers `text`.
+fn fixed_text_function(name: &str, text: String, volatility: Volatility) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![],
+        DataType::Utf8,
+        volatility,
+        Arc::new(move |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))
+        }),
+    )
+}
+
 /// `session_user` (and `current_user` and `user`, which the compatibility
 /// layer turns into it) for the session of `name`: each user has a session
 /// of their own, so the name is fixed for its life.
 pub(crate) fn session_user_function(name: &str) -> ScalarUDF {
-    let name = name.to_string();
-    create_udf(
-        "session_user",
-        vec![],
-        DataType::Utf8,
-        Volatility::Stable,
-        Arc::new(move |_| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name.clone()))))
-        }),
-    )
+    fixed_text_function("session_user", name.to_string(), Volatility::Stable)
 }
 
 /// `version()` as PostgreSQL words it: client libraries (SQLAlchemy,
@@ -47,15 +55,7 @@ fn version_function() -> ScalarUDF {
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH
     );
-    create_udf(
-        "version",
-        vec![],
-        DataType::Utf8,
-        Volatility::Immutable,
-        Arc::new(move |_| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))
-        }),
-    )
+    fixed_text_function("version", text, Volatility::Immutable)
 }
 
 /// `to_regtype(name)`, which drivers call to look for extension types
@@ -135,7 +135,7 @@ impl ScalarUDFImpl for IndexDefinition {
 /// Names are matched case-insensitively, as PostgreSQL does.
 const SETTINGS: &[(&str, &str)] = &[
     ("search_path", "public"),
-    ("server_version", "16.6 (Lakecast)"),
+    ("server_version", SERVER_VERSION),
     ("server_version_num", "160006"),
     ("server_encoding", "UTF8"),
     ("client_encoding", "UTF8"),

@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, Query,
-    SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, Value,
-    VisitMut, VisitorMut, visit_expressions, visit_expressions_mut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Query,
+    SelectItem, SetExpr, Statement, TableFactor, Value, VisitMut, VisitorMut,
+    visit_expressions, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -55,7 +55,7 @@ pub(crate) fn rewrite<'a>(sql: &'a str, parameter_types: &[&str]) -> Cow<'a, str
             .any(|(_, column, _)| upper.contains(&column.to_ascii_uppercase()));
     let has_columns = upper.contains("INFORMATION_SCHEMA");
     let has_from_functions = upper.contains("GENERATE_SERIES")
-        || SCALAR_FUNCTIONS_IN_FROM
+        || relations::SCALAR_FUNCTIONS_IN_FROM
             .iter()
             .any(|f| upper.contains(&f.to_ascii_uppercase()))
         || upper.contains("USER");
@@ -91,24 +91,8 @@ pub(crate) fn rewrite<'a>(sql: &'a str, parameter_types: &[&str]) -> Cow<'a, str
             ControlFlow::<()>::Continue(())
         });
     }
-    if has_from_functions {
-        let mut from = FunctionsInFrom { changed: false };
-        let _ = statements.visit(&mut from);
-        let _ = visit_expressions_mut(&mut statements, |expr| {
-            if is_user_keyword(expr)
-                && let Some(current_user) = parse_expr("current_user")
-            {
-                *expr = current_user;
-                from.changed = true;
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        changed |= from.changed;
-    }
-    if has_columns {
-        let mut names = PostgresTypeNames { changed: false };
-        let _ = statements.visit(&mut names);
-        changed |= names.changed;
+    if has_from_functions || has_columns {
+        changed |= relations::rewrite(&mut statements, has_from_functions, has_columns);
     }
     if has_parameter {
         let mut keep = KeepSubqueryParameters {
@@ -477,191 +461,6 @@ fn backslash_escaped(expr: &Expr) -> Option<Expr> {
     Some(rewritten)
 }
 
-/// Scalar functions returning an array that PostgreSQL clients call in
-/// FROM, where PostgreSQL makes them a one-row table.
-const SCALAR_FUNCTIONS_IN_FROM: [&str; 2] = ["string_to_array", "current_schemas"];
-
-/// Whether `expr` is the bare keyword `user`, which sqlparser reads as an
-/// identifier or as a call without parentheses, and DataFusion then as a
-/// column. A quoted `"user"` is a column.
-fn is_user_keyword(expr: &Expr) -> bool {
-    let ident = match expr {
-        Expr::Identifier(ident) => ident,
-        Expr::Function(function) if matches!(function.args, FunctionArguments::None) => {
-            match function.name.0.as_slice() {
-                [part] => match part.as_ident() {
-                    Some(ident) => ident,
-                    None => return false,
-                },
-                _ => return false,
-            }
-        }
-        _ => return false,
-    };
-    ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("user")
-}
-
-/// `text` parsed as one PostgreSQL expression.
-fn parse_expr(text: &str) -> Option<Expr> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .ok()?
-        .parse_expr()
-        .ok()
-}
-
-/// PostgreSQL's meaning of function calls in FROM, in DataFusion's terms:
-/// `generate_series(...) AS i` gets the column name `i` (DataFusion calls
-/// it `value`), and `f(...) AS s` for a scalar function of
-/// [`SCALAR_FUNCTIONS_IN_FROM`] becomes `(SELECT f(...) AS s) AS s`.
-struct FunctionsInFrom {
-    changed: bool,
-}
-
-impl VisitorMut for FunctionsInFrom {
-    type Break = ();
-
-    fn post_visit_table_factor(
-        &mut self,
-        factor: &mut TableFactor,
-    ) -> ControlFlow<Self::Break> {
-        let TableFactor::Table {
-            name,
-            alias: Some(alias),
-            args: Some(args),
-            ..
-        } = factor
-        else {
-            return ControlFlow::Continue(());
-        };
-        let function = name.to_string().to_ascii_lowercase();
-        if function == "generate_series" && alias.columns.is_empty() {
-            let column = TableAliasColumnDef::from_name(alias.name.value.clone());
-            alias.columns.push(column);
-            self.changed = true;
-        } else if SCALAR_FUNCTIONS_IN_FROM.contains(&function.as_str())
-            && alias.columns.is_empty()
-        {
-            let arguments: Vec<String> =
-                args.args.iter().map(ToString::to_string).collect();
-            let text = format!(
-                "SELECT * FROM (SELECT {function}({}) AS {name}) AS {name}",
-                arguments.join(", "),
-                name = alias.name
-            );
-            let derived = Parser::parse_sql(&PostgreSqlDialect {}, &text)
-                .ok()
-                .and_then(|mut statements| match statements.pop() {
-                    Some(Statement::Query(query)) => match *query.body {
-                        SetExpr::Select(mut select) if select.from.len() == 1 => {
-                            Some(select.from.remove(0).relation)
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                });
-            if let Some(derived) = derived {
-                *factor = derived;
-                self.changed = true;
-            }
-        }
-        ControlFlow::Continue(())
-    }
-}
-
-/// `information_schema.columns` with `data_type` in PostgreSQL's words.
-/// DataFusion's own view prints Arrow types (`Int64`, `Timestamp(µs,
-/// "UTC")`), which no PostgreSQL client recognises.
-const COLUMNS_WITH_POSTGRES_TYPES: &str = "SELECT table_catalog, table_schema, \
-    table_name, column_name, ordinal_position, column_default, is_nullable, \
-    CASE \
-      WHEN data_type IN ('Int8', 'Int16', 'UInt8') THEN 'smallint' \
-      WHEN data_type IN ('Int32', 'UInt16') THEN 'integer' \
-      WHEN data_type IN ('Int64', 'UInt32') THEN 'bigint' \
-      WHEN data_type = 'UInt64' OR data_type LIKE 'Decimal%' THEN 'numeric' \
-      WHEN data_type IN ('Float16', 'Float32') THEN 'real' \
-      WHEN data_type = 'Float64' THEN 'double precision' \
-      WHEN data_type IN ('Utf8', 'LargeUtf8', 'Utf8View') THEN 'text' \
-      WHEN data_type = 'Boolean' THEN 'boolean' \
-      WHEN data_type IN ('Date32', 'Date64') THEN 'date' \
-      WHEN data_type LIKE 'Timestamp(%,%' THEN 'timestamp with time zone' \
-      WHEN data_type LIKE 'Timestamp(%' THEN 'timestamp without time zone' \
-      WHEN data_type LIKE 'Time%' THEN 'time without time zone' \
-      WHEN data_type LIKE 'Interval%' OR data_type LIKE 'Duration%' THEN 'interval' \
-      WHEN data_type IN ('Binary', 'LargeBinary', 'BinaryView') \
-        OR data_type LIKE 'FixedSizeBinary%' THEN 'bytea' \
-      WHEN data_type LIKE '%List%' THEN 'ARRAY' \
-      ELSE 'USER-DEFINED' \
-    END AS data_type, \
-    character_maximum_length, character_octet_length, numeric_precision, \
-    numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
-    FROM information_schema.columns";
-
-/// Replaces each read of `information_schema.columns` with
-/// [`COLUMNS_WITH_POSTGRES_TYPES`] under the same name or alias.
-struct PostgresTypeNames {
-    changed: bool,
-}
-
-impl VisitorMut for PostgresTypeNames {
-    type Break = ();
-
-    // After the children: the replacement reads the same view, and must not
-    // be visited again.
-    fn post_visit_table_factor(
-        &mut self,
-        factor: &mut TableFactor,
-    ) -> ControlFlow<Self::Break> {
-        let TableFactor::Table {
-            name,
-            alias,
-            args: None,
-            ..
-        } = factor
-        else {
-            return ControlFlow::Continue(());
-        };
-        let parts: Vec<String> = name.0.iter().map(ToString::to_string).collect();
-        let is_columns = matches!(
-            parts.iter().map(|p| p.to_ascii_lowercase()).collect::<Vec<_>>().as_slice(),
-            [schema, table] if schema == "information_schema" && table == "columns"
-        );
-        if !is_columns {
-            return ControlFlow::Continue(());
-        }
-        static VIEW: LazyLock<Option<Query>> =
-            LazyLock::new(|| {
-                match Parser::parse_sql(
-                    &PostgreSqlDialect {},
-                    COLUMNS_WITH_POSTGRES_TYPES,
-                ) {
-                    Ok(mut statements) => match statements.pop() {
-                        Some(Statement::Query(query)) => Some(*query),
-                        _ => None,
-                    },
-                    Err(_) => None,
-                }
-            });
-        let Some(view) = VIEW.as_ref() else {
-            return ControlFlow::Continue(());
-        };
-        let alias = alias.take().unwrap_or(TableAlias {
-            explicit: true,
-            name: Ident::new("columns"),
-            columns: vec![],
-            at: None,
-        });
-        *factor = TableFactor::Derived {
-            lateral: false,
-            subquery: Box::new(view.clone()),
-            alias: Some(alias),
-            sample: None,
-        };
-        self.changed = true;
-        ControlFlow::Continue(())
-    }
-}
-
 /// Words that mark a query as one about the catalog (or a session function
 /// only the compatibility layer knows), not about the lake.
 const CATALOG_MARKERS: [&str; 12] = [
@@ -697,5 +496,6 @@ pub(crate) fn plain_query(sql: &str) -> Option<Statement> {
     }
 }
 
+mod relations;
 #[cfg(test)]
 mod tests;

@@ -71,7 +71,7 @@ impl ScramStartup {
     ) -> Self {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.default_transaction_read_only = true;
-        parameters.server_version = "16.6 (Lakecast)".to_string();
+        parameters.server_version = crate::catalog::SERVER_VERSION.to_string();
         Self {
             server,
             step: Mutex::new(Step::Start),
